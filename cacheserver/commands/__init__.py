@@ -1,0 +1,11 @@
+"""Command modules, one per Redis command group; ``all_modules`` lists them for the table."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def all_modules() -> list[ModuleType]:
+    from cacheserver.commands import connection, server, strings
+
+    return [connection, strings, server]

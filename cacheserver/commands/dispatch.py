@@ -1,0 +1,212 @@
+"""Run a batch of requests for one client: lookup -> arity -> gates -> handler -> reply -> after-call.
+
+The common case (a known command, right arity, an ordinary client, no server-wide gate) is a straight
+line: one dict lookup, one arity comparison, the handler call, one encoder call and the stats. Every
+rare condition is folded into two booleans, ``client.gated`` and ``Dispatcher.gated``, checked once per
+command; the slow checks live in ``_gate``.
+
+Rules: handlers raise ``CommandError`` for expected failures; anything else is a bug, logged once per
+command name, answered with ``-ERR internal error``, and the connection and server carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from cacheserver import errors
+from cacheserver.commands.spec import CommandSpec
+from cacheserver.commands.table import CommandTable
+from cacheserver.errors import CommandError
+from cacheserver.network.client_state import REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, ClientState
+from cacheserver.protocol.encoder import encode_into
+from cacheserver.protocol.replies import QUEUED
+
+log = logging.getLogger("cacheserver")
+
+_perf_ns = time.perf_counter_ns
+
+# Commands a RESP2 client may run while subscribed (Redis 7.0's list).
+PUBSUB_CONTEXT = frozenset(
+    {"subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"}
+)
+# Commands that run immediately inside MULTI instead of being queued.
+MULTI_IMMEDIATE = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+
+
+class Dispatcher:
+    def __init__(self, server: Any, table: CommandTable) -> None:
+        self.server = server
+        self.table = table
+        self.by_name = table.by_name
+        self.gated = False  # a server-wide gate is active: maxmemory, monitors, pause, loading
+        self._bugs_logged: set[str] = set()
+
+    def run(self, c: ClientState, requests: list[list[bytes]], out: bytearray, start: int = 0) -> int:
+        """Execute ``requests[start:]``, appending replies to ``out``. Stops early if the client blocks
+        or must be closed; returns the index of the first request not executed."""
+        by_name = self.by_name
+        server = self.server
+        n = len(requests)
+        i = start
+        while i < n:
+            argv = requests[i]
+            i += 1
+            spec = by_name.get(argv[0])
+            if spec is None:
+                spec = self.table.lookup(argv[0])
+                if spec is None:
+                    self._reject(c, out, errors.unknown_command(argv), None)
+                    continue
+            arity = spec.arity
+            if arity != len(argv) and (arity > 0 or len(argv) < -arity):
+                self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
+                continue
+            if c.gated or self.gated:
+                target = self._gate(c, spec, argv, out)
+                if target is None:
+                    if c.blocked is not None:
+                        # Postponed (CLIENT PAUSE): this request runs again when the client resumes.
+                        c.pending = requests[i - 1 :]
+                        return i - 1
+                    if c.close_after_reply:
+                        return i
+                    continue
+            else:
+                target = out
+            t0 = _perf_ns()
+            try:
+                reply = spec.handler(c, argv)
+            except CommandError as e:
+                reply = e
+                self._count_error(e, spec, argv)
+            except Exception:
+                reply = self._bug(spec, argv)
+            dt = _perf_ns() - t0
+            run = spec if spec.subcommands is None else (spec.subcommands.get(argv[1].lower()) or spec)
+            run.calls += 1
+            run.total_ns += dt
+            c.last_cmd = run.fullname
+            if dt > server.slowlog_threshold_ns:
+                server.slowlog_add(c, argv, dt)
+            f = c.encoders.get(reply.__class__)
+            if f is None:
+                encode_into(target, reply, c.encoders)
+            else:
+                f(target, reply, c.encoders)
+            if c.blocked is not None or c.close_after_reply:
+                if c.blocked is not None:
+                    c.pending = requests[i:]
+                return i
+            if server.after_command is not None:
+                server.after_command(c)
+        return i
+
+    # -- the slow path -------------------------------------------------------------------------------
+
+    def _gate(self, c: ClientState, spec: CommandSpec, argv: list[bytes], out: bytearray) -> bytearray | None:
+        """Checks for gated clients and server-wide conditions. Returns the buffer the reply goes to,
+        or None when the command was answered (or refused) here."""
+        server = self.server
+        name = spec.name
+        if not c.authenticated and not spec.no_auth:
+            self._reject(c, out, errors.NOAUTH, spec)
+            return None
+        if c.resp == 2 and c.subscription_count() and name not in PUBSUB_CONTEXT:
+            self._reject(
+                c,
+                out,
+                CommandError(
+                    f"Can't execute '{spec.fullname if spec.subcommands is None else self._full(spec, argv)}': "
+                    "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                ),
+                spec,
+            )
+            return None
+        if c.multi is not None and name not in MULTI_IMMEDIATE:
+            sub = spec
+            if spec.subcommands is not None:
+                sub = spec.subcommands.get(argv[1].lower()) if len(argv) > 1 else None
+                if sub is None:
+                    c.multi_error = True
+                    self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
+                    return None
+                if not sub.arity_ok(len(argv)):
+                    c.multi_error = True
+                    self._reject(c, out, errors.wrong_arity(sub.fullname), spec)
+                    return None
+            if sub.no_multi:
+                self._reject(c, out, CommandError("Command not allowed inside a transaction"), spec)
+                return None
+            c.multi.append((spec, argv))
+            self._write(c, out, QUEUED)
+            return None
+        if self.gated:
+            refusal = server.gate_command(c, spec, argv)
+            if refusal is not None:
+                self._reject(c, out, refusal, spec)
+                return None
+        if c.reply_mode != REPLY_ON:
+            if c.reply_mode == REPLY_SKIP_NEXT:
+                c.reply_mode = REPLY_SKIP
+                return bytearray()
+            if c.reply_mode == REPLY_SKIP:
+                c.reply_mode = REPLY_ON
+                c.update_gate()
+                return out
+            return bytearray()
+        return out
+
+    @staticmethod
+    def _full(spec: CommandSpec, argv: list[bytes]) -> str:
+        sub = spec.subcommands.get(argv[1].lower()) if len(argv) > 1 and spec.subcommands else None
+        return sub.fullname if sub else spec.fullname
+
+    def _write(self, c: ClientState, out: bytearray, reply: Any) -> None:
+        if c.reply_mode == REPLY_ON:
+            encode_into(out, reply, c.encoders)
+        elif c.reply_mode == REPLY_SKIP:
+            c.reply_mode = REPLY_ON
+            c.update_gate()
+
+    def _reject(self, c: ClientState, out: bytearray, error: CommandError, spec: CommandSpec | None) -> None:
+        """A command refused before running (unknown, arity, auth, OOM...): Redis's rejected_calls."""
+        if spec is not None:
+            spec.rejected_calls += 1
+        if c.multi is not None and spec is not None and spec.name not in ("exec", "discard"):
+            c.multi_error = True
+        elif c.multi is not None and spec is None:
+            c.multi_error = True
+        self.server.count_error_reply(error)
+        self._write(c, out, error)
+
+    def _count_error(self, e: CommandError, spec: CommandSpec, argv: list[bytes]) -> None:
+        if spec.subcommands is not None and len(argv) > 1:
+            spec = spec.subcommands.get(argv[1].lower()) or spec
+        spec.failed_calls += 1
+        self.server.count_error_reply(e)
+
+    def _bug(self, spec: CommandSpec, argv: list[bytes]) -> CommandError:
+        if spec.fullname not in self._bugs_logged:
+            self._bugs_logged.add(spec.fullname)
+            log.exception("internal error in '%s'", spec.fullname)
+        spec.failed_calls += 1
+        self.server.count_error_reply(errors.INTERNAL)
+        return errors.INTERNAL
+
+    def call(self, c: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
+        """Run one command with stats, outside the batch loop (EXEC, scripts). Returns its reply."""
+        t0 = _perf_ns()
+        run = spec if spec.subcommands is None else (spec.subcommands.get(argv[1].lower()) or spec)
+        try:
+            reply = spec.handler(c, argv)
+        except CommandError as e:
+            reply = e
+            self._count_error(e, run, argv)
+        except Exception:
+            reply = self._bug(run, argv)
+        dt = _perf_ns() - t0
+        run.calls += 1
+        run.total_ns += dt
+        return reply

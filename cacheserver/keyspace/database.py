@@ -1,0 +1,324 @@
+"""The databases: keys, values, expiry deadlines and per-key access stamps. Knows types, not RESP.
+
+Layout (as Redis's ``redisDb``): ``data`` maps key -> value, ``expires`` maps the volatile keys ->
+absolute deadline in ms, ``lru`` maps key -> the access stamp the eviction policy reads (a 24-bit LRU
+clock in seconds, or an LFU counter when an LFU policy is active). Three plain dicts keep the hot path
+to a couple of dict operations and keep ``len(expires)`` (INFO keyspace ``expires=``) free.
+
+String values are ``bytes`` (as set), ``bytearray`` (modified in place by APPEND/SETRANGE/SETBIT: Redis's
+"raw" encoding) or ``int`` (INCR and friends keep integers as integers). Other types are the classes of
+``cacheserver.types``.
+
+Invariants: an expired key is never returned (lazy expiry on every lookup, active expiry in the cron);
+an empty container is never stored (writers delete the key instead); every change of a key's value goes
+through ``signal_modified`` so WATCH and client-side caching see it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from typing import Any, Callable, Iterator
+
+from cacheserver.clock import Clock
+from cacheserver.errors import WRONGTYPE
+from cacheserver.keyspace import notifications as ev
+
+_MISSING = object()
+
+STRING_TYPES = (bytes, bytearray, int)
+
+TYPE_NAMES: dict[type, str] = {bytes: "string", bytearray: "string", int: "string"}
+
+
+def type_name(value: Any) -> str:
+    name = TYPE_NAMES.get(value.__class__)
+    if name is None:
+        for cls, n in TYPE_NAMES.items():
+            if isinstance(value, cls):
+                return n
+        return "none"
+    return name
+
+
+class Database:
+    """One numbered database (SELECT n)."""
+
+    __slots__ = ("index", "data", "expires", "lru", "deadlines", "ks", "watched", "_sample")
+
+    def __init__(self, index: int, ks: Keyspace) -> None:
+        self.index = index
+        self.ks = ks
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        self.lru: dict[bytes, int] = {}
+        self.deadlines: list[tuple[int, bytes]] = []  # heap of (deadline, key); stale entries skipped
+        self.watched: dict[bytes, list] = {}  # key -> clients WATCHing it
+        self._sample: list[bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- lookups -------------------------------------------------------------------------------------
+
+    def lookup(self, key: bytes) -> Any:
+        """The live value at ``key`` or None; deletes it first if it has expired. Touches its stamp."""
+        v = self.data.get(key)
+        if v is None:
+            return None
+        if self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ks.clock.now_ms:
+                self.expire_key(key)
+                return None
+        self.lru[key] = self.ks.clock.lru
+        return v
+
+    def peek(self, key: bytes) -> Any:
+        """Like ``lookup`` but leaves the access stamp alone (OBJECT, TYPE from NO-TOUCH clients...)."""
+        v = self.data.get(key)
+        if v is None:
+            return None
+        if self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ks.clock.now_ms:
+                self.expire_key(key)
+                return None
+        return v
+
+    def lookup_read(self, key: bytes) -> Any:
+        """A lookup by a read command: counts a keyspace hit or miss."""
+        v = self.lookup(key)
+        ks = self.ks
+        if v is None:
+            ks.misses += 1
+            if ks.notify_flags & ev.KEY_MISS:
+                ks.emit(ev.KEY_MISS, b"keymiss", key, self.index)
+        else:
+            ks.hits += 1
+        return v
+
+    def get_string(self, key: bytes) -> bytes | bytearray | int | None:
+        """Read a string value (hit/miss counted); WRONGTYPE for another type."""
+        v = self.lookup_read(key)
+        if v is None or v.__class__ in STRING_TYPES:
+            return v
+        raise WRONGTYPE
+
+    def get_string_for_write(self, key: bytes) -> bytes | bytearray | int | None:
+        v = self.lookup(key)
+        if v is None or v.__class__ in STRING_TYPES:
+            return v
+        raise WRONGTYPE
+
+    def get_typed(self, key: bytes, cls: type, read: bool = True) -> Any:
+        """The value at key if it is a ``cls`` (None if missing); WRONGTYPE otherwise."""
+        v = self.lookup_read(key) if read else self.lookup(key)
+        if v is None or v.__class__ is cls:
+            return v
+        raise WRONGTYPE
+
+    def exists(self, key: bytes) -> bool:
+        return self.peek(key) is not None
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        """Deadline of a live key (None if it has none). The caller has checked the key exists."""
+        return self.expires.get(key) if self.expires else None
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        """Add or overwrite (Redis's ``setKey``): drops the TTL unless ``keep_ttl``."""
+        data = self.data
+        if self.ks.notify_flags & ev.NEW and key not in data:
+            self.ks.emit(ev.NEW, b"new", key, self.index)
+        data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+        self.lru[key] = self.ks.clock.lru
+        if self.watched:
+            self.touch_watched(key)
+
+    def replace_value(self, key: bytes, value: Any) -> None:
+        """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
+        self.data[key] = value
+        if self.watched:
+            self.touch_watched(key)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove a live key; False if it did not exist (an expired key counts as missing)."""
+        if self.peek(key) is None:
+            return False
+        self._remove(key)
+        if self.watched:
+            self.touch_watched(key)
+        return True
+
+    def _remove(self, key: bytes) -> None:
+        del self.data[key]
+        self.lru.pop(key, None)
+        if self.expires:
+            self.expires.pop(key, None)
+
+    def set_expire(self, key: bytes, when_ms: int) -> None:
+        self.expires[key] = when_ms
+        heapq.heappush(self.deadlines, (when_ms, key))
+        if len(self.deadlines) > 2 * len(self.expires) + 1024:
+            self.deadlines = [(w, k) for k, w in self.expires.items()]
+            heapq.heapify(self.deadlines)
+
+    def persist(self, key: bytes) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def touch_watched(self, key: bytes) -> None:
+        clients = self.watched.get(key)
+        if clients:
+            for c in clients:
+                c.dirty_cas = True
+
+    def signal_modified(self, key: bytes) -> None:
+        """A value was changed in place (a container mutated): tell WATCH and tracking."""
+        if self.watched:
+            self.touch_watched(key)
+
+    def clear(self) -> int:
+        n = len(self.data)
+        if self.watched:
+            for key in list(self.watched):
+                if key in self.data:
+                    self.touch_watched(key)
+        self.data = {}
+        self.expires = {}
+        self.lru = {}
+        self.deadlines = []
+        self._sample = None
+        return n
+
+    def swap_contents(self, other: Database) -> None:
+        """SWAPDB: exchange datasets; WATCHers of keys on either side are touched."""
+        for db in (self, other):
+            for key in list(db.watched):
+                if key in self.data or key in other.data:
+                    db.touch_watched(key)
+        self.data, other.data = other.data, self.data
+        self.expires, other.expires = other.expires, self.expires
+        self.lru, other.lru = other.lru, self.lru
+        self.deadlines, other.deadlines = other.deadlines, self.deadlines
+        self._sample = other._sample = None
+
+    # -- expiry --------------------------------------------------------------------------------------
+
+    def is_expired(self, key: bytes) -> bool:
+        when = self.expires.get(key)
+        return when is not None and when <= self.ks.clock.now_ms
+
+    def expire_key(self, key: bytes) -> None:
+        """Delete a key whose deadline has passed: stats, ``expired`` event, WATCH."""
+        self._remove(key)
+        ks = self.ks
+        ks.expired_keys += 1
+        if ks.notify_flags & ev.EXPIRED:
+            ks.emit(ev.EXPIRED, b"expired", key, self.index)
+        if self.watched:
+            self.touch_watched(key)
+        if ks.on_expired is not None:
+            ks.on_expired(self, key)
+
+    def active_expire(self, now_ms: int, stop_at: float) -> int:
+        """Delete keys whose deadline has passed, earliest first, until none is left or ``stop_at``
+        (a perf_counter value) is reached. Returns how many were deleted."""
+        heap = self.deadlines
+        expires = self.expires
+        pop = heapq.heappop
+        n = 0
+        while heap and heap[0][0] <= now_ms:
+            when, key = pop(heap)
+            if expires.get(key) == when:
+                self.expire_key(key)
+                n += 1
+                if not n & 63 and time.perf_counter() >= stop_at:
+                    break
+        return n
+
+    # -- iteration -----------------------------------------------------------------------------------
+
+    def random_key(self) -> bytes | None:
+        """A random live key (RANDOMKEY); expired keys met on the way are deleted."""
+        for _ in range(100):
+            key = self.sample_key()
+            if key is None:
+                return None
+            if self.peek(key) is not None:
+                return key
+        for key in list(self.data):  # everything sampled had expired: find any live key
+            if self.peek(key) is not None:
+                return key
+        return None
+
+    def sample_key(self) -> bytes | None:
+        """A uniformly random key (live or not) in O(1) amortised time.
+
+        Python dicts cannot pick a random entry directly, so draws come from a snapshot of the keys,
+        taken again once the dict has drifted a quarter of its size away from it.
+        """
+        data = self.data
+        if not data:
+            return None
+        keys = self._sample
+        if keys is None or abs(len(keys) - len(data)) > max(16, len(data) >> 2):
+            keys = self._sample = list(data)
+        for _ in range(8):
+            k = keys[random.randrange(len(keys))]
+            if k in data:
+                return k
+        keys = self._sample = list(data)
+        return keys[random.randrange(len(keys))]
+
+    def live_keys(self) -> Iterator[bytes]:
+        now = self.ks.clock.now_ms
+        expires = self.expires
+        for key in list(self.data):
+            when = expires.get(key) if expires else None
+            if when is not None and when <= now:
+                continue
+            yield key
+
+
+class Keyspace:
+    """All databases plus what they share: the clock, hit/miss/expiry stats, the notification sink."""
+
+    def __init__(self, clock: Clock, databases: int = 16) -> None:
+        self.clock = clock
+        self.dbs = [Database(i, self) for i in range(databases)]
+        self.hits = 0
+        self.misses = 0
+        self.expired_keys = 0
+        self.evicted_keys = 0
+        self.dirty = 0
+        self.active_expire_enabled = True
+        self.notify_flags = 0
+        self.publish: Callable[[bytes, bytes], int] | None = None
+        self.on_expired: Callable[[Database, bytes], None] | None = None
+
+    def emit(self, cls: int, event: bytes, key: bytes, dbid: int) -> None:
+        """Publish a keyspace/keyevent notification if its class is enabled (``notifyKeyspaceEvent``)."""
+        flags = self.notify_flags
+        if not flags & cls or self.publish is None:
+            return
+        if flags & ev.KEYSPACE:
+            self.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
+        if flags & ev.KEYEVENT:
+            self.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
+
+    def active_expire_cycle(self, budget_s: float) -> int:
+        now = self.clock.refresh()
+        stop_at = time.perf_counter() + budget_s
+        n = 0
+        for db in self.dbs:
+            if db.deadlines:
+                n += db.active_expire(now, stop_at)
+        return n
+
+    def flush_all(self) -> int:
+        return sum(db.clear() for db in self.dbs)

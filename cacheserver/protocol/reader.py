@@ -1,0 +1,266 @@
+"""Client bytes -> requests (lists of ``bytes``), sans-IO, with Redis 7.0's exact protocol errors.
+
+Design: two parsers behind one ``feed``.
+
+* The fast path hands whole chunks of multibulk requests to ``hiredis.Reader`` (C, ~10x faster than
+  Python). It is taken only when the chunk starts at a request boundary, begins with ``*`` and contains
+  no ``\\r\\n+`` (hiredis cannot tell a ``+simple`` element from a ``$bulk`` one), and hiredis is left
+  empty after every chunk: it never holds a partial request.
+* Anything else goes to the Python parser, a transcription of Redis's ``processMultibulkBuffer`` and
+  ``processInlineBuffer``: inline commands (with ``sdssplitargs`` quoting), requests split across
+  chunks (parse state is kept, so a request of a million arguments arriving in pieces stays linear),
+  and malformed input, for which it produces Redis's error text. When the fast path meets something
+  it cannot take (a partial request, a protocol error, a non-bulk element), the requests hiredis
+  already returned are skipped in the chunk and the Python parser resumes from there.
+
+Rules: this module imports nothing of the server. Errors are reported, not raised: requests parsed
+before a protocol error must still run, then the error is sent and the connection closed (``error``).
+"""
+
+from __future__ import annotations
+
+import hiredis
+
+from cacheserver.errors import ProtocolError
+from cacheserver.numbers import INT_MAX, parse_ll
+
+PROTO_INLINE_MAX_SIZE = 64 * 1024
+UNAUTH_MAX_MULTIBULK = 10
+UNAUTH_MAX_BULK = 16384
+
+_SPACE = b" \t\n\r\x0b\x0c"
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+class QueryBufferLimit(ProtocolError):
+    """The pending request is larger than ``client-query-buffer-limit``: close without a reply."""
+
+
+def split_args(line: bytes) -> list[bytes] | None:
+    """Redis's ``sdssplitargs``: split an inline command; ``None`` for unbalanced quotes."""
+    args: list[bytes] = []
+    n = len(line)
+    i = 0
+    while True:
+        while i < n and line[i] in _SPACE:
+            i += 1
+        if i >= n or line[i] == 0:
+            return args
+        cur = bytearray()
+        in_dq = in_sq = False
+        while True:
+            c = line[i] if i < n else 0
+            if in_dq:
+                if c == 92 and i + 3 < n and line[i + 1] == 120 and line[i + 2] in _HEX and line[i + 3] in _HEX:
+                    cur.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif c == 92 and i + 1 < n and line[i + 1] != 0:
+                    i += 1
+                    e = line[i]
+                    cur.append(_ESCAPES.get(e, e))
+                elif c == 34:
+                    if i + 1 < n and line[i + 1] != 0 and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif c == 0:
+                    return None
+                else:
+                    cur.append(c)
+            elif in_sq:
+                if c == 92 and i + 1 < n and line[i + 1] == 39:
+                    i += 1
+                    cur.append(39)
+                elif c == 39:
+                    if i + 1 < n and line[i + 1] != 0 and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif c == 0:
+                    return None
+                else:
+                    cur.append(c)
+            else:
+                if c in (32, 10, 13, 9, 0):
+                    break
+                if c == 34:
+                    in_dq = True
+                elif c == 39:
+                    in_sq = True
+                else:
+                    cur.append(c)
+            i += 1
+        args.append(bytes(cur))
+
+
+def _skip_requests(data: bytes, count: int) -> int:
+    """Offset in ``data`` after ``count`` well-formed multibulk requests (already parsed by hiredis)."""
+    pos = 0
+    find = data.find
+    for _ in range(count):
+        nl = find(b"\r\n", pos)
+        argc = int(data[pos + 1 : nl])
+        pos = nl + 2
+        for _ in range(argc):
+            nl = find(b"\r\n", pos)
+            pos = nl + 2 + int(data[pos + 1 : nl]) + 2
+    return pos
+
+
+class RequestReader:
+    """Incremental request parser for one connection."""
+
+    __slots__ = (
+        "_hiredis",
+        "_buf",
+        "_args",
+        "_argc_left",
+        "max_bulk_len",
+        "query_buffer_limit",
+        "authenticated",
+        "error",
+    )
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, query_buffer_limit: int = 1024**3) -> None:
+        self._hiredis = hiredis.Reader()
+        self._buf: bytearray | None = None  # Python parser's pending bytes; None on the fast path
+        self._args: list[bytes] | None = None  # arguments of a multibulk request under way
+        self._argc_left = 0
+        self.max_bulk_len = max_bulk_len
+        self.query_buffer_limit = query_buffer_limit
+        self.authenticated = True  # unauthenticated clients get Redis's tighter limits
+        self.error: ProtocolError | None = None
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete request held back (``qbuf`` in CLIENT LIST)."""
+        return len(self._buf) if self._buf is not None else 0
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        """Parse ``data``; return the complete requests. After a protocol error ``error`` is set and
+        nothing more is accepted."""
+        if self.error is not None:
+            return []
+        if self._buf is not None or data[0] != 42 or b"\r\n+" in data or not self.authenticated:
+            out: list[list[bytes]] = []
+            self._parse(data, out)
+            return out
+        r = self._hiredis
+        r.feed(data)
+        out = []
+        taken = 0  # requests consumed by hiredis, including the ignored empty ones
+        try:
+            while True:
+                req = r.gets()
+                if req is False:
+                    if not r.has_data():
+                        return out
+                    break  # partial request: the Python parser keeps it
+                if req.__class__ is list and req:
+                    for a in req:
+                        if a.__class__ is not bytes:
+                            break
+                    else:
+                        out.append(req)
+                        taken += 1
+                        continue
+                    break  # an element that is not a bulk string: Python reports the exact error
+                if req is None or req == []:
+                    taken += 1  # '*-1' and '*0' are ignored, as Redis does
+                    continue
+                break
+        except hiredis.ProtocolError:
+            pass
+        self._hiredis = hiredis.Reader()
+        self._parse(data[_skip_requests(data, taken) :], out)
+        return out
+
+    # -- the Python parser ---------------------------------------------------------------------------
+
+    def _parse(self, data: bytes, out: list[list[bytes]]) -> None:
+        buf = self._buf
+        if buf is None:
+            buf = bytearray(data)
+        else:
+            buf += data
+        try:
+            pos = self._parse_buffer(buf, out)
+        except ProtocolError as e:
+            self.error = e
+            self._buf = None
+            return
+        if pos >= len(buf) and self._args is None:
+            self._buf = None
+        else:
+            del buf[:pos]
+            self._buf = buf
+            if len(buf) > self.query_buffer_limit:
+                self.error = QueryBufferLimit("query buffer limit reached")
+                self._buf = None
+
+    def _parse_buffer(self, buf: bytearray, out: list[list[bytes]]) -> int:
+        n = len(buf)
+        pos = 0
+        find = buf.find
+        while True:
+            args = self._args
+            if args is None:
+                if pos >= n:
+                    return pos
+                if buf[pos] != 42:
+                    nl = find(b"\n", pos)
+                    if nl < 0:
+                        if n - pos > PROTO_INLINE_MAX_SIZE:
+                            raise ProtocolError("too big inline request")
+                        return pos
+                    end = nl - 1 if nl > pos and buf[nl - 1] == 13 else nl
+                    argv = split_args(bytes(buf[pos:end]))
+                    if argv is None:
+                        raise ProtocolError("unbalanced quotes in request")
+                    pos = nl + 1
+                    if argv:
+                        out.append(argv)
+                    continue
+                nl = find(b"\r", pos)
+                if nl < 0:
+                    if n - pos > PROTO_INLINE_MAX_SIZE:
+                        raise ProtocolError("too big mbulk count string")
+                    return pos
+                if nl + 1 >= n:
+                    return pos  # the '\n' after the count has not arrived yet
+                argc = parse_ll(bytes(buf[pos + 1 : nl]))
+                if argc is None or argc > INT_MAX:
+                    raise ProtocolError("invalid multibulk length")
+                if argc > UNAUTH_MAX_MULTIBULK and not self.authenticated:
+                    raise ProtocolError("unauthenticated multibulk length")
+                pos = nl + 2
+                if argc <= 0:
+                    continue
+                args = self._args = []
+                self._argc_left = argc
+            while self._argc_left:
+                if pos >= n:
+                    return pos
+                if buf[pos] != 36:
+                    raise ProtocolError("expected '$', got '%s'" % chr(buf[pos]))
+                nl = find(b"\r", pos)
+                if nl < 0:
+                    if n - pos > PROTO_INLINE_MAX_SIZE:
+                        raise ProtocolError("too big bulk count string")
+                    return pos
+                if nl + 1 >= n:
+                    return pos
+                size = parse_ll(bytes(buf[pos + 1 : nl]))
+                if size is None or size < 0 or size > self.max_bulk_len:
+                    raise ProtocolError("invalid bulk length")
+                if size > UNAUTH_MAX_BULK and not self.authenticated:
+                    raise ProtocolError("unauthenticated bulk length")
+                start = nl + 2
+                if start + size + 2 > n:
+                    return pos
+                args.append(bytes(buf[start : start + size]))
+                pos = start + size + 2
+                self._argc_left -= 1
+            out.append(args)
+            self._args = None

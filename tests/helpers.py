@@ -1,0 +1,171 @@
+"""Test helpers: a raw RESP socket, a real redis-server process, binary lookup with CI rules."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_binary(name: str) -> str:
+    """Path of an external tool; in CI its absence fails the test, elsewhere it skips it."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (apt-get install -y redis-server redis-tools)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def encode_command(*args: bytes | str | int) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = b"%d" % a
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def reply_length(buf: bytes, pos: int = 0) -> int | None:
+    """Length in bytes of the complete RESP2/RESP3 value at ``buf[pos:]``, or None if incomplete."""
+    if pos >= len(buf):
+        return None
+    nl = buf.find(b"\r\n", pos)
+    if nl < 0:
+        return None
+    kind = buf[pos : pos + 1]
+    head = buf[pos + 1 : nl]
+    end = nl + 2
+    if kind in b"+-:_,#(":
+        return end - pos
+    if kind in b"$=!":
+        n = int(head)
+        if n < 0:
+            return end - pos
+        if len(buf) < end + n + 2:
+            return None
+        return end + n + 2 - pos
+    if kind in b"*~>%|":
+        n = int(head)
+        if n < 0:
+            return end - pos
+        count = n * 2 if kind in b"%|" else n
+        cur = end
+        for _ in range(count):
+            ln = reply_length(buf, cur)
+            if ln is None:
+                return None
+            cur += ln
+        return cur - pos
+    raise ValueError(f"not RESP: {buf[pos:pos + 20]!r}")
+
+
+class RawConnection:
+    """A plain socket speaking RESP: send exact bytes, read exact reply bytes."""
+
+    def __init__(self, host: str, port: int, timeout: float = 5.0) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def read_reply(self) -> bytes:
+        while True:
+            n = reply_length(self.buf)
+            if n is not None:
+                reply, self.buf = self.buf[:n], self.buf[n:]
+                return reply
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"connection closed; unread: {self.buf!r}")
+            self.buf += chunk
+
+    def command(self, *args: bytes | str | int) -> bytes:
+        self.send(encode_command(*args))
+        return self.read_reply()
+
+    def is_closed(self, wait: float = 2.0) -> bool:
+        """True if the server closed the connection (after any pending replies are read)."""
+        self.sock.settimeout(wait)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> RawConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RedisProcess:
+    """A real redis-server on 127.0.0.1 and a free port, for side-by-side behaviour tests."""
+
+    def __init__(self, *extra: str) -> None:
+        self.binary = require_binary("redis-server")
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.dir = tempfile.mkdtemp(prefix="redis-compat-")
+        self.extra = extra
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisProcess:
+        args = [
+            self.binary,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", self.dir,
+            "--enable-debug-command", "yes",
+            "--daemonize", "no",
+            *self.extra,
+        ]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with RawConnection(self.host, self.port, timeout=1) as c:
+                    if c.command("PING") == b"+PONG\r\n":
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
