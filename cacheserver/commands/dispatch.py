@@ -48,6 +48,7 @@ class Dispatcher:
         or must be closed; returns the index of the first request not executed."""
         by_name = self.by_name
         server = self.server
+        slow_ns = server.slowlog_threshold_ns
         n = len(requests)
         i = start
         while i < n:
@@ -59,8 +60,9 @@ class Dispatcher:
                 if spec is None:
                     self._reject(c, out, errors.unknown_command(argv), None)
                     continue
+            argc = len(argv)
             arity = spec.arity
-            if arity != len(argv) and (arity > 0 or len(argv) < -arity):
+            if arity != argc and (arity > 0 or argc < -arity):
                 self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
                 continue
             if c.gated or self.gated:
@@ -84,17 +86,19 @@ class Dispatcher:
             except Exception:
                 reply = self._bug(spec, argv)
             dt = _perf_ns() - t0
-            run = spec if spec.subcommands is None else (spec.subcommands.get(argv[1].lower()) or spec)
-            run.calls += 1
-            run.total_ns += dt
-            c.last_cmd = run.fullname
-            if dt > server.slowlog_threshold_ns:
+            if spec.subcommands is not None:
+                spec = spec.subcommands.get(argv[1].lower()) or spec
+            spec.calls += 1
+            spec.total_ns += dt
+            c.last_cmd = spec.fullname
+            if dt > slow_ns:
                 server.slowlog_add(c, argv, dt)
-            f = c.encoders.get(reply.__class__)
+            encoders = c.encoders
+            f = encoders.get(reply.__class__)
             if f is None:
-                encode_into(target, reply, c.encoders)
+                encode_into(target, reply, encoders)
             else:
-                f(target, reply, c.encoders)
+                f(target, reply, encoders)
             if c.blocked is not None or c.close_after_reply:
                 if c.blocked is not None:
                     c.pending = requests[i:]
