@@ -65,6 +65,15 @@ class Dispatcher:
             if arity != argc and (arity > 0 or argc < -arity):
                 self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
                 continue
+            if spec.subcommands is not None:
+                sub = spec.subcommands.get(argv[1].lower())
+                if sub is None:
+                    self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
+                    continue
+                if not sub.arity_ok(argc):
+                    self._reject(c, out, errors.wrong_arity(sub.fullname), sub)
+                    continue
+                spec = sub
             if c.gated or self.gated:
                 target = self._gate(c, spec, argv, out)
                 if target is None:
@@ -82,12 +91,11 @@ class Dispatcher:
                 reply = spec.handler(c, argv)
             except CommandError as e:
                 reply = e
-                self._count_error(e, spec, argv)
+                spec.failed_calls += 1
+                server.count_error_reply(e)
             except Exception:
                 reply = self._bug(spec, argv)
             dt = _perf_ns() - t0
-            if spec.subcommands is not None:
-                spec = spec.subcommands.get(argv[1].lower()) or spec
             spec.calls += 1
             spec.total_ns += dt
             c.last_cmd = spec.fullname
@@ -111,9 +119,9 @@ class Dispatcher:
 
     def _gate(self, c: ClientState, spec: CommandSpec, argv: list[bytes], out: bytearray) -> bytearray | None:
         """Checks for gated clients and server-wide conditions. Returns the buffer the reply goes to,
-        or None when the command was answered (or refused) here."""
+        or None when the command was answered (or refused) here. ``spec`` is already the subcommand's."""
         server = self.server
-        name = spec.name
+        name = (spec.parent or spec).name
         if not c.authenticated and not spec.no_auth:
             self._reject(c, out, errors.NOAUTH, spec)
             return None
@@ -122,25 +130,14 @@ class Dispatcher:
                 c,
                 out,
                 CommandError(
-                    f"Can't execute '{spec.fullname if spec.subcommands is None else self._full(spec, argv)}': "
-                    "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                    f"Can't execute '{spec.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                    "RESET are allowed in this context"
                 ),
                 spec,
             )
             return None
         if c.multi is not None and name not in MULTI_IMMEDIATE:
-            sub = spec
-            if spec.subcommands is not None:
-                sub = spec.subcommands.get(argv[1].lower()) if len(argv) > 1 else None
-                if sub is None:
-                    c.multi_error = True
-                    self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
-                    return None
-                if not sub.arity_ok(len(argv)):
-                    c.multi_error = True
-                    self._reject(c, out, errors.wrong_arity(sub.fullname), spec)
-                    return None
-            if sub.no_multi:
+            if spec.no_multi:
                 self._reject(c, out, CommandError("Command not allowed inside a transaction"), spec)
                 return None
             c.multi.append((spec, argv))
@@ -151,7 +148,11 @@ class Dispatcher:
             if refusal is not None:
                 self._reject(c, out, refusal, spec)
                 return None
+        if c.no_touch and server.no_touch_gate is not None:
+            server.no_touch_gate(c, spec, argv)
         if c.reply_mode != REPLY_ON:
+            if spec.name == "client" and len(argv) == 3 and argv[1].lower() == b"reply":
+                return out  # CLIENT REPLY decides itself whether it answers
             if c.reply_mode == REPLY_SKIP_NEXT:
                 c.reply_mode = REPLY_SKIP
                 return bytearray()
@@ -162,11 +163,6 @@ class Dispatcher:
             return bytearray()
         return out
 
-    @staticmethod
-    def _full(spec: CommandSpec, argv: list[bytes]) -> str:
-        sub = spec.subcommands.get(argv[1].lower()) if len(argv) > 1 and spec.subcommands else None
-        return sub.fullname if sub else spec.fullname
-
     def _write(self, c: ClientState, out: bytearray, reply: Any) -> None:
         if c.reply_mode == REPLY_ON:
             encode_into(out, reply, c.encoders)
@@ -175,21 +171,14 @@ class Dispatcher:
             c.update_gate()
 
     def _reject(self, c: ClientState, out: bytearray, error: CommandError, spec: CommandSpec | None) -> None:
-        """A command refused before running (unknown, arity, auth, OOM...): Redis's rejected_calls."""
+        """A command refused before running (unknown, arity, auth, OOM...): Redis's rejected_calls.
+        Inside MULTI it also dooms the transaction (EXECABORT), as Redis's flagTransaction does."""
         if spec is not None:
             spec.rejected_calls += 1
-        if c.multi is not None and spec is not None and spec.name not in ("exec", "discard"):
-            c.multi_error = True
-        elif c.multi is not None and spec is None:
+        if c.multi is not None:
             c.multi_error = True
         self.server.count_error_reply(error)
         self._write(c, out, error)
-
-    def _count_error(self, e: CommandError, spec: CommandSpec, argv: list[bytes]) -> None:
-        if spec.subcommands is not None and len(argv) > 1:
-            spec = spec.subcommands.get(argv[1].lower()) or spec
-        spec.failed_calls += 1
-        self.server.count_error_reply(e)
 
     def _bug(self, spec: CommandSpec, argv: list[bytes]) -> CommandError:
         if spec.fullname not in self._bugs_logged:
@@ -200,17 +189,17 @@ class Dispatcher:
         return errors.INTERNAL
 
     def call(self, c: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
-        """Run one command with stats, outside the batch loop (EXEC, scripts). Returns its reply."""
+        """Run one already-resolved command (EXEC, scripts) with its stats; returns the reply."""
         t0 = _perf_ns()
-        run = spec if spec.subcommands is None else (spec.subcommands.get(argv[1].lower()) or spec)
         try:
             reply = spec.handler(c, argv)
         except CommandError as e:
             reply = e
-            self._count_error(e, run, argv)
+            spec.failed_calls += 1
+            self.server.count_error_reply(e)
         except Exception:
-            reply = self._bug(run, argv)
+            reply = self._bug(spec, argv)
         dt = _perf_ns() - t0
-        run.calls += 1
-        run.total_ns += dt
+        spec.calls += 1
+        spec.total_ns += dt
         return reply
