@@ -26,6 +26,10 @@ STRING = "string"
 SPECIAL = "special"
 
 LLONG_MAX = (1 << 63) - 1
+ULLONG_MAX = (1 << 64) - 1
+INT_MAX = (1 << 31) - 1
+INT_MIN = -(1 << 31)
+UINT_MAX = (1 << 32) - 1
 
 
 class ConfigError(ValueError):
@@ -51,7 +55,8 @@ def parse_memory(text: str) -> int:
     while i > 0 and not t[i - 1].isdigit():
         i -= 1
     num, unit = t[:i], t[i:]
-    if unit not in _UNITS or not num or not (num.isdigit() or (num[0] == "-" and num[1:].isdigit())):
+    if unit not in _UNITS or not num.isdigit():
+        # memtoull: no sign, digits then an optional unit.
         raise ConfigError("argument must be a memory value")
     return int(num) * _UNITS[unit]
 
@@ -60,7 +65,10 @@ def parse_int(text: str) -> int:
     t = text.strip()
     if not t or not (t.isdigit() or (t[0] == "-" and t[1:].isdigit())):
         raise ConfigError("argument couldn't be parsed into an integer")
-    return int(t)
+    v = int(t)
+    if not -LLONG_MAX - 1 <= v <= LLONG_MAX:  # string2ll overflows
+        raise ConfigError("argument couldn't be parsed into an integer")
+    return v
 
 
 def parse_bool(text: str) -> bool:
@@ -73,7 +81,7 @@ def parse_bool(text: str) -> bool:
 
 
 class Directive:
-    __slots__ = ("name", "kind", "default", "choices", "mutable", "lo", "hi", "aliases")
+    __slots__ = ("name", "kind", "default", "choices", "mutable", "lo", "hi", "aliases", "protected", "sensitive")
 
     def __init__(
         self,
@@ -93,6 +101,8 @@ class Directive:
         self.lo = lo
         self.hi = hi
         self.aliases: list[str] = []
+        self.protected = False  # CONFIG SET needs enable-protected-configs (dir, dbfilename)
+        self.sensitive = False  # not echoed in logs (passwords)
 
     def parse(self, raw: str) -> Any:
         """Text -> value; raises ConfigError with Redis's reason."""
@@ -105,6 +115,9 @@ class Directive:
             hi = self.hi if self.hi is not None else LLONG_MAX
             if not lo <= v <= hi:
                 raise ConfigError(f"argument must be between {lo} and {hi} inclusive")
+            clamp = _CLAMPS.get(self.name)
+            if clamp is not None:
+                v = min(max(v, clamp[0]), clamp[1])
             return v
         if kind == ENUM:
             low = raw.lower()
@@ -286,23 +299,23 @@ DIRECTIVES: list[Directive] = [
     Directive("aof-use-rdb-preamble", BOOL, "yes"),
     Directive("aof_rewrite_cpulist", STRING, "", mutable=False),
     Directive("appenddirname", STRING, "appendonlydir", mutable=False),
-    Directive("appendfilename", STRING, "appendonly.aof"),
-    Directive("appendfsync", ENUM, "everysec", choices="always everysec no"),
+    Directive("appendfilename", STRING, "appendonly.aof", mutable=False),
+    Directive("appendfsync", ENUM, "everysec", choices="everysec always no"),
     Directive("appendonly", BOOL, "no"),
     Directive("auto-aof-rewrite-min-size", MEMORY, "67108864"),
     Directive("auto-aof-rewrite-percentage", INT, "100"),
     Directive("bgsave_cpulist", STRING, "", mutable=False),
     Directive("bind", SPECIAL, "* -::*"),
-    Directive("bind-source-addr", STRING, "", mutable=False),
+    Directive("bind-source-addr", STRING, ""),
     Directive("bio_cpulist", STRING, "", mutable=False),
     Directive("busy-reply-threshold", INT, "5000"),
     Directive("client-output-buffer-limit", SPECIAL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
     Directive("client-query-buffer-limit", MEMORY, "1073741824"),
     Directive("cluster-allow-pubsubshard-when-down", BOOL, "yes"),
     Directive("cluster-allow-reads-when-down", BOOL, "no"),
-    Directive("cluster-allow-replica-migration", BOOL, "yes", mutable=False),
+    Directive("cluster-allow-replica-migration", BOOL, "yes"),
     Directive("cluster-announce-bus-port", INT, "0"),
-    Directive("cluster-announce-hostname", STRING, "", mutable=False),
+    Directive("cluster-announce-hostname", STRING, ""),
     Directive("cluster-announce-ip", STRING, ""),
     Directive("cluster-announce-port", INT, "0"),
     Directive("cluster-announce-tls-port", INT, "0"),
@@ -316,8 +329,8 @@ DIRECTIVES: list[Directive] = [
     Directive("cluster-replica-no-failover", BOOL, "no"),
     Directive("cluster-replica-validity-factor", INT, "10"),
     Directive("cluster-require-full-coverage", BOOL, "yes"),
-    Directive("crash-log-enabled", BOOL, "yes", mutable=False),
-    Directive("crash-memcheck-enabled", BOOL, "yes", mutable=False),
+    Directive("crash-log-enabled", BOOL, "yes"),
+    Directive("crash-memcheck-enabled", BOOL, "yes"),
     Directive("daemonize", BOOL, "no", mutable=False),
     Directive("databases", INT, "16", mutable=False),
     Directive("dbfilename", STRING, "dump.rdb"),
@@ -331,10 +344,10 @@ DIRECTIVES: list[Directive] = [
     Directive("hash-max-listpack-value", MEMORY, "64"),
     Directive("hll-sparse-max-bytes", MEMORY, "3000"),
     Directive("hz", INT, "10"),
-    Directive("ignore-warnings", STRING, "", mutable=False),
+    Directive("ignore-warnings", STRING, ""),
     Directive("io-threads", INT, "1", mutable=False),
     Directive("io-threads-do-reads", BOOL, "no", mutable=False),
-    Directive("jemalloc-bg-thread", BOOL, "yes", mutable=False),
+    Directive("jemalloc-bg-thread", BOOL, "yes"),
     Directive("latency-monitor-threshold", INT, "0"),
     Directive("latency-tracking", BOOL, "yes"),
     Directive("latency-tracking-info-percentiles", SPECIAL, "50 99 99.9"),
@@ -349,14 +362,13 @@ DIRECTIVES: list[Directive] = [
     Directive("list-max-listpack-size", INT, "-2"),
     Directive("logfile", STRING, "", mutable=False),
     Directive("loglevel", ENUM, "notice", choices="debug verbose notice warning"),
-    Directive("lua-time-limit", INT, "5000"),
     Directive("masterauth", STRING, ""),
     Directive("masteruser", STRING, ""),
     Directive("maxclients", INT, "10000"),
     Directive("maxmemory", MEMORY, "0"),
     Directive("maxmemory-clients", SPECIAL, "0"),
     Directive("maxmemory-eviction-tenacity", INT, "10"),
-    Directive("maxmemory-policy", ENUM, "noeviction", choices="volatile-lru allkeys-lru volatile-lfu allkeys-lfu volatile-random allkeys-random volatile-ttl noeviction"),
+    Directive("maxmemory-policy", ENUM, "noeviction", choices="volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"),
     Directive("maxmemory-samples", INT, "5"),
     Directive("min-replicas-max-lag", INT, "10"),
     Directive("min-replicas-to-write", INT, "0"),
@@ -366,13 +378,13 @@ DIRECTIVES: list[Directive] = [
     Directive("oom-score-adj-values", SPECIAL, "0 200 800"),
     Directive("pidfile", STRING, "/var/run/redis.pid", mutable=False),
     Directive("port", INT, "6379"),
-    Directive("proc-title-template", STRING, "{title} {listen-addr} {server-mode}", mutable=False),
+    Directive("proc-title-template", STRING, "{title} {listen-addr} {server-mode}"),
     Directive("propagation-error-behavior", ENUM, "ignore", choices="ignore panic panic-on-replicas"),
     Directive("protected-mode", BOOL, "yes"),
     Directive("proto-max-bulk-len", MEMORY, "536870912"),
     Directive("rdb-del-sync-files", BOOL, "no"),
     Directive("rdb-save-incremental-fsync", BOOL, "yes"),
-    Directive("rdbchecksum", BOOL, "yes"),
+    Directive("rdbchecksum", BOOL, "yes", mutable=False),
     Directive("rdbcompression", BOOL, "yes"),
     Directive("repl-backlog-size", MEMORY, "1048576"),
     Directive("repl-backlog-ttl", INT, "3600"),
@@ -385,14 +397,14 @@ DIRECTIVES: list[Directive] = [
     Directive("repl-timeout", INT, "60"),
     Directive("replica-announce-ip", STRING, ""),
     Directive("replica-announce-port", INT, "0"),
-    Directive("replica-announced", BOOL, "yes", mutable=False),
+    Directive("replica-announced", BOOL, "yes"),
     Directive("replica-ignore-disk-write-errors", BOOL, "no"),
     Directive("replica-ignore-maxmemory", BOOL, "yes"),
     Directive("replica-lazy-flush", BOOL, "no"),
     Directive("replica-priority", INT, "100"),
     Directive("replica-read-only", BOOL, "yes"),
     Directive("replica-serve-stale-data", BOOL, "yes"),
-    Directive("replicaof", SPECIAL, ""),
+    Directive("replicaof", SPECIAL, "", mutable=False),
     Directive("requirepass", STRING, ""),
     Directive("sanitize-dump-payload", ENUM, "no", choices="no yes clients"),
     Directive("save", SPECIAL, "3600 1 300 100 60 10000"),
@@ -404,7 +416,7 @@ DIRECTIVES: list[Directive] = [
     Directive("shutdown-timeout", INT, "10"),
     Directive("slowlog-log-slower-than", INT, "10000"),
     Directive("slowlog-max-len", INT, "128"),
-    Directive("socket-mark-id", INT, "0"),
+    Directive("socket-mark-id", INT, "0", mutable=False),
     Directive("stop-writes-on-bgsave-error", BOOL, "yes"),
     Directive("stream-node-max-bytes", MEMORY, "4096"),
     Directive("stream-node-max-entries", INT, "100"),
@@ -415,7 +427,7 @@ DIRECTIVES: list[Directive] = [
     Directive("tcp-backlog", INT, "511", mutable=False),
     Directive("tcp-keepalive", INT, "300"),
     Directive("timeout", INT, "0"),
-    Directive("tls-auth-clients", BOOL, "yes", mutable=False),
+    Directive("tls-auth-clients", ENUM, "yes", choices="no yes optional"),
     Directive("tls-ca-cert-dir", STRING, ""),
     Directive("tls-ca-cert-file", STRING, ""),
     Directive("tls-cert-file", STRING, ""),
@@ -424,18 +436,18 @@ DIRECTIVES: list[Directive] = [
     Directive("tls-client-cert-file", STRING, ""),
     Directive("tls-client-key-file", STRING, ""),
     Directive("tls-client-key-file-pass", STRING, ""),
-    Directive("tls-cluster", BOOL, "no", mutable=False),
+    Directive("tls-cluster", BOOL, "no"),
     Directive("tls-dh-params-file", STRING, ""),
     Directive("tls-key-file", STRING, ""),
     Directive("tls-key-file-pass", STRING, ""),
     Directive("tls-port", INT, "0"),
     Directive("tls-prefer-server-ciphers", BOOL, "no"),
     Directive("tls-protocols", STRING, ""),
-    Directive("tls-replication", BOOL, "no", mutable=False),
+    Directive("tls-replication", BOOL, "no"),
     Directive("tls-session-cache-size", INT, "20480"),
     Directive("tls-session-cache-timeout", INT, "300"),
     Directive("tls-session-caching", BOOL, "yes"),
-    Directive("tracking-table-max-keys", MEMORY, "1000000"),
+    Directive("tracking-table-max-keys", INT, "1000000"),
     Directive("unixsocket", STRING, "", mutable=False),
     Directive("unixsocketperm", SPECIAL, "0", mutable=False),
     Directive("zset-max-listpack-entries", INT, "128"),
@@ -449,6 +461,7 @@ ALIASES = {
     "zset-max-ziplist-value": "zset-max-listpack-value",
     "list-max-ziplist-size": "list-max-listpack-size",
     "slaveof": "replicaof",
+    "lua-time-limit": "busy-reply-threshold",
     "slave-announce-ip": "replica-announce-ip",
     "slave-announce-port": "replica-announce-port",
     "slave-ignore-maxmemory": "replica-ignore-maxmemory",
@@ -468,27 +481,78 @@ for _alias, _target in ALIASES.items():
     BY_NAME[_target].aliases.append(_alias)
 
 _BOUNDS = {
-    "port": (0, 65535),
-    "databases": (1, 2**31 - 1),
-    "hz": (0, 2**31 - 1),
-    "maxclients": (1, 2**31 - 1),
-    "timeout": (0, 2**31 - 1),
-    "tcp-keepalive": (0, 2**31 - 1),
-    "maxmemory-samples": (1, 64),
-    "maxmemory-eviction-tenacity": (0, 100),
-    "lfu-log-factor": (0, 2**31 - 1),
-    "lfu-decay-time": (0, 2**31 - 1),
-    "proto-max-bulk-len": (1024 * 1024, LLONG_MAX),
-    "client-query-buffer-limit": (1024 * 1024, LLONG_MAX),
+    "acllog-max-len": (0, LLONG_MAX),
+    "active-defrag-cycle-max": (1, 99),
+    "active-defrag-cycle-min": (1, 99),
+    "active-defrag-ignore-bytes": (1, LLONG_MAX),
+    "active-defrag-max-scan-fields": (1, LLONG_MAX),
+    "active-defrag-threshold-lower": (0, 1000),
+    "active-defrag-threshold-upper": (0, 1000),
     "active-expire-effort": (1, 10),
-    "slowlog-max-len": (0, 2**31 - 1),
-    "slowlog-log-slower-than": (-1, LLONG_MAX),
-    "tcp-backlog": (0, 2**31 - 1),
-    "list-max-listpack-size": (-5, 2**31 - 1),
+    "auto-aof-rewrite-min-size": (0, LLONG_MAX),
+    "auto-aof-rewrite-percentage": (0, INT_MAX),
+    "busy-reply-threshold": (0, LLONG_MAX),
+    "client-query-buffer-limit": (1048576, LLONG_MAX),
+    "cluster-announce-bus-port": (0, 65535),
+    "cluster-announce-port": (0, 65535),
+    "cluster-announce-tls-port": (0, 65535),
+    "cluster-link-sendbuf-limit": (0, ULLONG_MAX),
+    "cluster-migration-barrier": (0, INT_MAX),
+    "cluster-node-timeout": (0, LLONG_MAX),
+    "cluster-port": (0, 65535),
+    "cluster-replica-validity-factor": (0, INT_MAX),
+    "databases": (1, INT_MAX),
+    "hash-max-listpack-entries": (0, LLONG_MAX),
+    "hash-max-listpack-value": (0, LLONG_MAX),
     "hll-sparse-max-bytes": (0, LLONG_MAX),
+    "hz": (0, INT_MAX),
+    "io-threads": (1, 128),
+    "latency-monitor-threshold": (0, LLONG_MAX),
+    "lfu-decay-time": (0, INT_MAX),
+    "lfu-log-factor": (0, INT_MAX),
+    "list-compress-depth": (0, INT_MAX),
+    "list-max-listpack-size": (INT_MIN, INT_MAX),
+    "maxclients": (1, UINT_MAX),
+    "maxmemory": (0, ULLONG_MAX),
+    "maxmemory-eviction-tenacity": (0, 100),
+    "maxmemory-samples": (1, INT_MAX),
+    "min-replicas-max-lag": (0, INT_MAX),
+    "min-replicas-to-write": (0, INT_MAX),
+    "port": (0, 65535),
+    "proto-max-bulk-len": (1048576, LLONG_MAX),
+    "repl-backlog-size": (1, LLONG_MAX),
+    "repl-backlog-ttl": (0, LLONG_MAX),
+    "repl-diskless-sync-delay": (0, INT_MAX),
+    "repl-diskless-sync-max-replicas": (0, INT_MAX),
+    "repl-ping-replica-period": (1, INT_MAX),
+    "repl-timeout": (1, INT_MAX),
+    "replica-announce-port": (0, 65535),
+    "replica-priority": (0, INT_MAX),
+    "set-max-intset-entries": (0, LLONG_MAX),
+    "shutdown-timeout": (0, INT_MAX),
+    "slowlog-log-slower-than": (-1, LLONG_MAX),
+    "slowlog-max-len": (0, LLONG_MAX),
+    "socket-mark-id": (0, UINT_MAX),
+    "stream-node-max-bytes": (0, LLONG_MAX),
+    "stream-node-max-entries": (0, LLONG_MAX),
+    "tcp-backlog": (0, INT_MAX),
+    "tcp-keepalive": (0, INT_MAX),
+    "timeout": (0, INT_MAX),
+    "tls-port": (0, 65535),
+    "tls-session-cache-size": (0, INT_MAX),
+    "tls-session-cache-timeout": (0, INT_MAX),
+    "tracking-table-max-keys": (0, LLONG_MAX),
+    "zset-max-listpack-entries": (0, LLONG_MAX),
+    "zset-max-listpack-value": (0, LLONG_MAX),
 }
 for _name, (_lo, _hi) in _BOUNDS.items():
     BY_NAME[_name].lo, BY_NAME[_name].hi = _lo, _hi
+# Redis stores hz clamped to [CONFIG_MIN_HZ, CONFIG_MAX_HZ]; CONFIG GET shows the clamped value.
+_CLAMPS = {"hz": (1, 500)}
+for _name in ("dir", "dbfilename"):
+    BY_NAME[_name].protected = True
+for _name in ("requirepass", "masterauth", "masteruser"):
+    BY_NAME[_name].sensitive = True
 BY_NAME["bind"].default = "127.0.0.1"
 BY_NAME["port"].default = "6379"
 
@@ -532,7 +596,7 @@ class Config:
         for cb in self._watchers.get(d.name, ()):
             cb(value)
 
-    def set_many(self, pairs: list[tuple[str, str]]) -> None:
+    def set_many(self, pairs: list[tuple[str, str]], allow_protected: bool = False) -> None:
         """CONFIG SET semantics: all pairs are validated before any is applied; on a failure in a
         watcher the earlier values are restored. Raises ConfigError naming the offending argument."""
         seen = set()
@@ -546,6 +610,8 @@ class Config:
             seen.add(d.name)
             if not d.mutable:
                 raise ConfigArgError(name, "can't set immutable config")
+            if d.protected and not allow_protected:
+                raise ConfigArgError(name, "can't set protected config")
             try:
                 parsed.append((d, d.parse(raw), name))
             except ConfigError as e:

@@ -96,6 +96,8 @@ class Server:
         self.pause_until_ms = 0
         self.pause_writes_only = False
         self.paused_clients: list[ClientState] = []
+        self.client_pause: Any = None  # commands.client.Pause, made by the first CLIENT PAUSE
+        self.no_touch_gate: Callable[[ClientState, Any, list[bytes]], None] | None = None  # CLIENT NO-TOUCH
         self._gate_checks: list[Callable[[ClientState, Any, list[bytes]], CommandError | None]] = []
         self.disconnect_hooks: list[Callable[[ClientState], None]] = []
         self.cron_hooks: list[Callable[[], None]] = []

@@ -6,6 +6,6 @@ from types import ModuleType
 
 
 def all_modules() -> list[ModuleType]:
-    from cacheserver.commands import connection, server, strings
+    from cacheserver.commands import client, connection, introspection, server, strings
 
-    return [connection, strings, server]
+    return [connection, strings, server, client, introspection]

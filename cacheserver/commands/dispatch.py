@@ -65,7 +65,7 @@ class Dispatcher:
             if arity != argc and (arity > 0 or argc < -arity):
                 self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
                 continue
-            if spec.subcommands is not None:
+            if spec.subcommands is not None and argc > 1:  # COMMAND alone runs its container
                 sub = spec.subcommands.get(argv[1].lower())
                 if sub is None:
                     self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
@@ -151,7 +151,7 @@ class Dispatcher:
         if c.no_touch and server.no_touch_gate is not None:
             server.no_touch_gate(c, spec, argv)
         if c.reply_mode != REPLY_ON:
-            if spec.name == "client" and len(argv) == 3 and argv[1].lower() == b"reply":
+            if spec.fullname == "client|reply":
                 return out  # CLIENT REPLY decides itself whether it answers
             if c.reply_mode == REPLY_SKIP_NEXT:
                 c.reply_mode = REPLY_SKIP

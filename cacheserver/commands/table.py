@@ -28,7 +28,8 @@ class CommandTable:
                 self.add(parent)
             if parent.subcommands is None:
                 parent.subcommands = {}
-                parent.handler = _container_handler(parent)
+                if parent.handler is None:
+                    parent.handler = _container_handler(parent)
             spec.parent = parent
             parent.subcommands[sub.encode()] = spec
             return

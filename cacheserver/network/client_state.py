@@ -116,6 +116,7 @@ class ClientState:
             not self.authenticated
             or self.multi is not None
             or self.reply_mode != REPLY_ON
+            or self.no_touch
             or (self.resp == 2 and self.subscription_count() > 0)
         )
 

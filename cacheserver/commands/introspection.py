@@ -1,0 +1,440 @@
+"""COMMAND and its subcommands (COUNT, LIST, INFO, DOCS, GETKEYS, GETKEYSANDFLAGS, HELP), rendered from
+the CommandSpec declarations.
+
+COMMAND INFO is what cluster clients read for key positions (first/last/step, ``movablekeys``), so it
+comes straight from the spec. COMMAND DOCS builds the ``arguments`` tree that redis-cli uses for its
+hints by parsing the spec's ``syntax`` string (Redis's docs notation: ``key value [NX | XX]
+[EX seconds | PX milliseconds]``, ``key [key ...]``).
+
+Known differences from Redis: key-spec flags are derived from the command's flags (RO/access for
+read-only commands, RW/update for writes, RM/delete for DEL-like declarations) unless a spec declares
+``key_specs``; argument names of ``oneof`` groups are made from their members (Redis names them by
+hand, e.g. ``condition``); per-argument ``since`` and command ``history`` are only shown when declared.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any
+
+from cacheserver import errors
+from cacheserver.commands.spec import CommandSpec, command
+from cacheserver.commands.table import container
+from cacheserver.errors import CommandError
+from cacheserver.protocol.replies import Map, SetReply
+
+COMMAND = container(
+    "command",
+    group="server",
+    since="2.8.13",
+    summary="Describe the server's commands.",
+    complexity="O(N) where N is the total number of Redis commands",
+    flags="loading stale",
+)
+
+
+Status = str  # flags and categories are simple strings (``+write``)
+
+
+# Redis prints a command's categories in the order of its category table.
+_CATEGORY_ORDER = {
+    name: i
+    for i, name in enumerate(
+        "@keyspace @read @write @set @sortedset @list @hash @string @bitmap @hyperloglog @geo @stream @pubsub "
+        "@admin @fast @slow @blocking @dangerous @connection @transaction @scripting".split()
+    )
+}
+
+
+def _container_acl(spec: CommandSpec) -> list[str]:
+    cats = ["@slow"] if spec.subcommands is not None and spec.first_key == 0 and spec.fullname in (
+        "client", "config", "command", "slowlog", "debug", "object", "memory", "script", "function",
+        "pubsub", "xinfo", "cluster", "acl", "latency", "module",
+    ) else list(spec.acl)
+    return sorted(cats, key=lambda c: _CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)))
+
+
+def _flags(spec: CommandSpec) -> list[str]:
+    flags = list(spec.flags)
+    if spec.getkeys is not None and "movablekeys" not in flags:
+        flags.append("movablekeys")
+    return flags
+
+
+def _key_specs(spec: CommandSpec) -> list[Any]:
+    if spec.key_specs is not None:
+        return [_render_key_spec(ks) for ks in spec.key_specs]
+    if spec.first_key <= 0:
+        return []
+    last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
+    if spec.is_write:
+        kflags = ["RW", "update"]
+    else:
+        kflags = ["RO", "access"]
+    return [
+        Map([
+            (b"flags", SetReply(Status(f) for f in kflags)),
+            (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
+            (b"find_keys", Map([
+                (b"type", b"range"),
+                (b"spec", Map([(b"lastkey", last), (b"keystep", spec.key_step), (b"limit", 0)])),
+            ])),
+        ])
+    ]
+
+
+def _render_key_spec(ks: dict) -> Map:
+    pairs: list[tuple[Any, Any]] = []
+    for k, v in ks.items():
+        if k == "flags":
+            v = SetReply(Status(f) for f in (v.split() if isinstance(v, str) else v))
+        elif isinstance(v, dict):
+            v = _render_key_spec(v)
+        elif isinstance(v, str):
+            v = v.encode()
+        pairs.append((k.encode(), v))
+    return Map(pairs)
+
+
+def command_info(spec: CommandSpec) -> list[Any]:
+    subs = [command_info(s) for s in spec.subcommands.values()] if spec.subcommands else []
+    return [
+        spec.fullname.encode(),
+        spec.arity,
+        SetReply(Status(f) for f in _flags(spec)),
+        spec.first_key,
+        spec.last_key,
+        spec.key_step,
+        SetReply(Status(a) for a in _container_acl(spec)),
+        SetReply(t.encode() for t in spec.tips),
+        _key_specs(spec),
+        subs,
+    ]
+
+
+# -- the arguments tree from the syntax string ---------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"\[|\]|\||\.\.\.|[^\s\[\]|]+")
+_INTEGER_NAMES = {
+    "seconds", "milliseconds", "count", "timeout", "index", "offset", "start", "end", "stop", "numkeys",
+    "numreplicas", "db", "destination-db", "index1", "index2", "client-id", "ttl", "len", "numlocal",
+    "increment-int", "bit", "numsubcommands", "maxlen", "threshold",
+}
+_DOUBLE_NAMES = {"score", "min-score", "max-score", "increment-float", "longitude", "latitude", "radius", "width", "height"}
+_KEY_NAMES = {"key", "destination", "source", "newkey", "destkey", "sourcekey", "srckey", "dstkey"}
+
+
+def _is_token(word: str) -> bool:
+    return any(ch.isalpha() for ch in word) and word.upper() == word
+
+
+def _arg_type(name: str) -> str:
+    if name in _KEY_NAMES:
+        return "key"
+    if name.startswith("unix-time"):
+        return "unix-time"
+    if name in _INTEGER_NAMES:
+        return "integer"
+    if name in _DOUBLE_NAMES:
+        return "double"
+    if name == "pattern":
+        return "pattern"
+    return "string"
+
+
+class _Arg:
+    __slots__ = ("name", "type", "token", "flags", "args")
+
+    def __init__(self, name: str, type_: str, token: str | None = None, args: list[_Arg] | None = None) -> None:
+        self.name = name
+        self.type = type_
+        self.token = token
+        self.flags: list[str] = []
+        self.args = args or []
+
+    def same_as(self, other: _Arg) -> bool:
+        return (
+            self.name == other.name and self.type == other.type and self.token == other.token
+            and len(self.args) == len(other.args) and all(a.same_as(b) for a, b in zip(self.args, other.args))
+        )
+
+
+def parse_syntax(syntax: str) -> list[_Arg]:
+    """Redis's docs syntax -> argument tree (raises ValueError for unbalanced brackets)."""
+    tokens = _TOKEN_RE.findall(syntax)
+    pos = 0
+
+    def sequence(stop: set[str]) -> list[_Arg]:
+        nonlocal pos
+        items: list[_Arg] = []
+        while pos < len(tokens) and tokens[pos] not in stop:
+            t = tokens[pos]
+            if t == "[":
+                pos += 1
+                inner = alternatives()
+                if pos >= len(tokens) or tokens[pos] != "]":
+                    raise ValueError("unbalanced '[' in syntax")
+                pos += 1
+                if inner is None:  # "[x ...]": the previous items repeat
+                    continue
+                group = inner
+                if _repeat_of(items, group):
+                    continue
+                group.flags.insert(0, "optional")
+                items.append(group)
+            elif t == "...":
+                pos += 1
+            elif t in ("]", "|"):
+                raise ValueError(f"unexpected {t!r} in syntax")
+            else:
+                pos += 1
+                if _is_token(t):
+                    nxt = tokens[pos] if pos < len(tokens) else ""
+                    if nxt and nxt not in ("[", "]", "|", "...") and not _is_token(nxt):
+                        pos += 1
+                        items.append(_Arg(nxt, _arg_type(nxt), token=t))
+                    else:
+                        items.append(_Arg(t.lower(), "pure-token", token=t))
+                else:
+                    items.append(_Arg(t, _arg_type(t)))
+        return items
+
+    def alternatives() -> _Arg | None:
+        nonlocal pos
+        start = pos
+        alts = [sequence({"|", "]"})]
+        while pos < len(tokens) and tokens[pos] == "|":
+            pos += 1
+            alts.append(sequence({"|", "]"}))
+        # "[key ...]" and "[key value ...]" are repetition markers, recognised by the trailing "...".
+        if len(alts) == 1 and pos > start and tokens[pos - 1] == "...":
+            return _Arg("__repeat__", "block", args=alts[0])
+        members = [a[0] if len(a) == 1 else _Arg("_".join(x.name for x in a), "block", args=a) for a in alts]
+        if len(members) == 1:
+            return members[0]
+        return _Arg("-".join(m.name for m in members), "oneof", args=members)
+
+    out = sequence(set())
+    if pos != len(tokens):
+        raise ValueError("unbalanced ']' in syntax")
+    return out
+
+
+def _repeat_of(items: list[_Arg], group: _Arg) -> bool:
+    """``key [key ...]``: mark the repeated tail of ``items`` as multiple instead of adding a group."""
+    if group.name != "__repeat__":
+        return False
+    rep = group.args
+    n = len(rep)
+    if n == 0 or len(items) < n or not all(a.same_as(b) for a, b in zip(items[-n:], rep)):
+        # "[key ...]" alone: an optional repeated argument.
+        if n == 1:
+            rep[0].flags += ["optional", "multiple"]
+            items.append(rep[0])
+            return True
+        return False
+    if n == 1:
+        target = items[-1]
+    else:
+        target = _Arg("_".join(a.name for a in rep), "block", args=items[-n:])
+        del items[-n:]
+        items.append(target)
+    if "multiple" not in target.flags:
+        target.flags.append("multiple")
+        if target.token is not None and rep[0].token is not None:
+            target.flags.append("multiple_token")
+    return True
+
+
+def _render_args(args: list[_Arg], key_index: list[int]) -> list[Map]:
+    out = []
+    for a in args:
+        pairs: list[tuple[Any, Any]] = [(b"name", a.name.encode()), (b"type", a.type.encode())]
+        if a.type == "key":
+            pairs.append((b"key_spec_index", key_index[0]))  # one derived key spec per command
+        if a.token is not None:
+            pairs.append((b"token", a.token.encode()))
+        if a.flags:
+            pairs.append((b"flags", SetReply(Status(f) for f in a.flags)))
+        if a.args:
+            pairs.append((b"arguments", _render_args(a.args, key_index)))
+        out.append(Map(pairs))
+    return out
+
+
+def command_docs(spec: CommandSpec) -> Map:
+    pairs: list[tuple[Any, Any]] = [
+        (b"summary", spec.summary.encode()),
+        (b"since", spec.since.encode()),
+        (b"group", spec.group.encode()),
+        (b"complexity", spec.complexity.encode()),
+    ]
+    if spec.doc_flags:
+        pairs.append((b"doc_flags", SetReply(Status(f) for f in spec.doc_flags)))
+    if spec.deprecated_since:
+        pairs.append((b"deprecated_since", spec.deprecated_since.encode()))
+    if spec.replaced_by:
+        pairs.append((b"replaced_by", spec.replaced_by.encode()))
+    if spec.history:
+        pairs.append((b"history", SetReply([v.encode(), t.encode()] for v, t in spec.history)))
+    if spec.syntax:
+        try:
+            args = parse_syntax(spec.syntax)
+        except ValueError:
+            args = []
+        if args:
+            pairs.append((b"arguments", _render_args(args, [0])))
+    if spec.subcommands:
+        pairs.append((b"subcommands", Map([(s.fullname.encode(), command_docs(s)) for s in spec.subcommands.values()])))
+    return Map(pairs)
+
+
+# -- the commands ----------------------------------------------------------------------------------------
+
+
+def _top_level(c: Any) -> list[CommandSpec]:
+    return list(c.server.table.specs.values())
+
+
+@command("command|count", 2, flags="loading stale", group="server", since="2.8.13",
+         summary="Return how many commands the server has.", complexity="O(1)")
+def command_count(c: Any, argv: list[bytes]) -> int:
+    return len(c.server.table.specs)
+
+
+@command("command|info", -2, flags="loading stale", group="server", since="2.8.13",
+         summary="Describe the named commands (all commands without names).",
+         complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
+         tips="nondeterministic_output_order")
+def command_info_cmd(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 2:
+        return [command_info(s) for s in _top_level(c)]
+    out: list[Any] = []
+    for name in argv[2:]:
+        spec = _lookup_full(c, name)
+        out.append(command_info(spec) if spec is not None else None)
+    return out
+
+
+def _lookup_full(c: Any, name: bytes) -> CommandSpec | None:
+    table = c.server.table
+    if b"|" in name:
+        parent, sub = name.lower().split(b"|", 1)
+        spec = table.lookup(parent)
+        return spec.subcommands.get(sub) if spec is not None and spec.subcommands else None
+    return table.lookup(name)
+
+
+@command("command|docs", -2, flags="loading stale", group="server", since="7.0.0",
+         summary="Return the documentation of the named commands (all without names).",
+         complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
+         tips="nondeterministic_output_order")
+def command_docs_cmd(c: Any, argv: list[bytes]) -> Any:
+    specs = _top_level(c) if len(argv) == 2 else [s for s in (_lookup_full(c, n) for n in argv[2:]) if s is not None]
+    return Map([(s.fullname.encode(), command_docs(s)) for s in specs])
+
+
+@command("command|list", -2, flags="loading stale", group="server", since="7.0.0",
+         summary="Return the names of the commands, optionally filtered.",
+         complexity="O(N) where N is the total number of Redis commands",
+         syntax="[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
+         tips="nondeterministic_output_order")
+def command_list(c: Any, argv: list[bytes]) -> Any:
+    names: list[tuple[str, CommandSpec]] = []
+    for spec in _top_level(c):
+        names.append((spec.fullname, spec))
+        if spec.subcommands:
+            names.extend((s.fullname, s) for s in spec.subcommands.values())
+    if len(argv) == 2:
+        return [n.encode() for n, s in names if "|" not in n]
+    if len(argv) != 5 or argv[2].upper() != b"FILTERBY":
+        raise errors.SYNTAX
+    kind, value = argv[3].upper(), argv[4].decode("utf-8", "surrogateescape")
+    if kind == b"MODULE":
+        return []
+    if kind == b"ACLCAT":
+        cat = "@" + value.lower()
+        return [n.encode() for n, s in names if cat in _container_acl(s)]
+    if kind == b"PATTERN":
+        return [n.encode() for n, s in names if fnmatch.fnmatchcase(n, value.lower())]
+    raise errors.SYNTAX
+
+
+def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
+    args = argv[2:]
+    spec = c.server.table.lookup_sub(args) if args else None
+    if spec is None:
+        raise CommandError("Invalid command specified")
+    if spec.subcommands is not None and len(args) > 1:
+        spec = spec.subcommands.get(args[1].lower()) or spec
+    if not spec.arity_ok(len(args)):
+        raise CommandError("Invalid number of arguments specified for command")
+    positions = spec.key_positions(args)
+    if not positions:
+        raise CommandError("The command has no key arguments")
+    return spec, positions
+
+
+@command("command|getkeys", -3, flags="loading stale", group="server", since="2.8.13",
+         summary="Extract the key names from a full command.", complexity="O(N) where N is the number of arguments to the command",
+         syntax="command [arg [arg ...]]")
+def command_getkeys(c: Any, argv: list[bytes]) -> Any:
+    _, positions = _getkeys(c, argv)
+    return [argv[2 + i] for i in positions]
+
+
+@command("command|getkeysandflags", -3, flags="loading stale", group="server", since="7.0.0",
+         summary="Extract the key names and their access flags from a full command.",
+         complexity="O(N) where N is the number of arguments to the command", syntax="command [arg [arg ...]]")
+def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
+    spec, positions = _getkeys(c, argv)
+    kflags = ["RW", "update"] if spec.is_write else ["RO", "access"]
+    return [[argv[2 + i], SetReply(Status(f) for f in kflags)] for i in positions]
+
+
+COMMAND_HELP = [
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("command|help", 2, flags="loading stale", group="server", since="5.0.0",
+         summary="Describe the COMMAND subcommands.", complexity="O(1)")
+def command_help(c: Any, argv: list[bytes]) -> Any:
+    return list(COMMAND_HELP)
+
+
+def _command_handler(c: Any, argv: list[bytes]) -> Any:
+    """COMMAND alone lists every command; with a subcommand it dispatches like any container."""
+    if len(argv) == 1:
+        return [command_info(s) for s in _top_level(c)]
+    sub = COMMAND.subcommands.get(argv[1].lower()) if COMMAND.subcommands else None
+    if sub is None:
+        raise errors.unknown_subcommand(argv[1], "command")
+    if not sub.arity_ok(len(argv)):
+        raise errors.wrong_arity(sub.fullname)
+    return sub.handler(c, argv)
+
+
+COMMAND.arity = -1
+COMMAND.handler = _command_handler
