@@ -87,8 +87,8 @@ class ClientConnection(asyncio.Protocol):
                 return
         if reader.error is not None:
             self.protocol_error(reader.error)
-        elif not reader.authenticated and c.authenticated:
-            reader.authenticated = True
+        elif not (reader.authenticated and c.authenticated):
+            self.run_unauthenticated()
 
     def eof_received(self) -> bool | None:
         return None  # close the transport
@@ -158,6 +158,32 @@ class ClientConnection(asyncio.Protocol):
                 return
         if c.pending is None and self.reader.error is not None:
             self.protocol_error(self.reader.error)
+
+    def run_unauthenticated(self) -> None:
+        """Run the buffered requests of a client that is not (or was not, until now) authenticated.
+
+        The reader hands over one request at a time while the client is unauthenticated, so each is
+        parsed under the limits that hold once the previous one ran (an AUTH lifts them).
+        """
+        c = self.client
+        reader = self.reader
+        while not c.closed:
+            reader.authenticated = c.authenticated
+            requests = reader.feed_buffered()
+            if not requests:
+                break
+            if c.pending is not None:
+                c.pending.extend(requests)
+                continue
+            out = bytearray()
+            self.server.dispatcher.run(c, requests, out)
+            if out:
+                self.write(out)
+            if c.close_after_reply:
+                self.close()
+                return
+        if reader.error is not None and not c.closed:
+            self.protocol_error(reader.error)
 
     def protocol_error(self, error: Exception) -> None:
         c = self.client

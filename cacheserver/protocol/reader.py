@@ -4,8 +4,12 @@ Design: two parsers behind one ``feed``.
 
 * The fast path hands whole chunks of multibulk requests to ``hiredis.Reader`` (C, ~10x faster than
   Python). It is taken only when the chunk starts at a request boundary, begins with ``*`` and contains
-  no ``\\r\\n+`` (hiredis cannot tell a ``+simple`` element from a ``$bulk`` one), and hiredis is left
-  empty after every chunk: it never holds a partial request.
+  no ``\\r\\n+`` (hiredis cannot tell a ``+simple`` element from a ``$bulk`` one) nor a ``*`` followed
+  by eight digits (hiredis allocates a list of the announced size as soon as it reads a header, so
+  ``*2000000000`` would cost gigabytes before Redis's ``INT_MAX`` check could refuse it), and hiredis
+  is left empty after every chunk: it never holds a partial request. ``has_data()`` does not show a
+  request whose header hiredis has already consumed, so a chunk is known to end at a boundary only
+  when a probe ``*0`` fed after it comes back as the empty request.
 * Anything else goes to the Python parser, a transcription of Redis's ``processMultibulkBuffer`` and
   ``processInlineBuffer``: inline commands (with ``sdssplitargs`` quoting), requests split across
   chunks (parse state is kept, so a request of a million arguments arriving in pieces stays linear),
@@ -15,9 +19,14 @@ Design: two parsers behind one ``feed``.
 
 Rules: this module imports nothing of the server. Errors are reported, not raised: requests parsed
 before a protocol error must still run, then the error is sent and the connection closed (``error``).
+While ``authenticated`` is false, ``feed`` returns at most one request and keeps the rest buffered
+(``feed_buffered`` continues), so that the requests after an AUTH are parsed with the limits of an
+authenticated client, as Redis does.
 """
 
 from __future__ import annotations
+
+import re
 
 import hiredis
 
@@ -31,6 +40,21 @@ UNAUTH_MAX_BULK = 16384
 _SPACE = b" \t\n\r\x0b\x0c"
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 _HEX = b"0123456789abcdefABCDEF"
+_BOUNDARY_PROBE = b"*0\r\n"
+# A header announcing ten million or more elements (or a bulk payload that merely looks like one):
+# left to the Python parser, which allocates per element received.
+_find_big_count = re.compile(rb"\*[0-9]{8}").search
+
+
+class UnexpectedByte(ProtocolError):
+    """``expected '$', got '%c'``: the byte is sent raw, a CR or LF as a space (Redis's error sanitizing)."""
+
+    def __init__(self, byte: int) -> None:
+        super().__init__("expected '$', got '%s'" % chr(byte))
+        self.byte = 32 if byte in (10, 13) else byte
+
+    def encoded(self) -> bytes:
+        return b"-ERR Protocol error: expected '$', got '%c'\r\n" % self.byte
 
 
 class QueryBufferLimit(ProtocolError):
@@ -142,7 +166,13 @@ class RequestReader:
         nothing more is accepted."""
         if self.error is not None:
             return []
-        if self._buf is not None or data[0] != 42 or b"\r\n+" in data or not self.authenticated:
+        if (
+            self._buf is not None
+            or data[0] != 42
+            or b"\r\n+" in data
+            or not self.authenticated
+            or _find_big_count(data) is not None
+        ):
             out: list[list[bytes]] = []
             self._parse(data, out)
             return out
@@ -155,7 +185,9 @@ class RequestReader:
                 req = r.gets()
                 if req is False:
                     if not r.has_data():
-                        return out
+                        r.feed(_BOUNDARY_PROBE)
+                        if r.gets() == []:
+                            return out  # at a boundary, and the probe left hiredis empty again
                     break  # partial request: the Python parser keeps it
                 if req.__class__ is list and req:
                     for a in req:
@@ -174,6 +206,13 @@ class RequestReader:
             pass
         self._hiredis = hiredis.Reader()
         self._parse(data[_skip_requests(data, taken) :], out)
+        return out
+
+    def feed_buffered(self) -> list[list[bytes]]:
+        """Parse requests already buffered: an unauthenticated client gets one request per call."""
+        out: list[list[bytes]] = []
+        if self.error is None and self._buf is not None:
+            self._parse(b"", out)
         return out
 
     # -- the Python parser ---------------------------------------------------------------------------
@@ -210,7 +249,7 @@ class RequestReader:
                     return pos
                 if buf[pos] != 42:
                     nl = find(b"\n", pos)
-                    if nl < 0:
+                    if nl < 0 or find(b"\0", pos, nl) >= 0:
                         if n - pos > PROTO_INLINE_MAX_SIZE:
                             raise ProtocolError("too big inline request")
                         return pos
@@ -221,6 +260,8 @@ class RequestReader:
                     pos = nl + 1
                     if argv:
                         out.append(argv)
+                        if not self.authenticated:
+                            return pos
                     continue
                 nl = find(b"\r", pos)
                 if nl < 0:
@@ -231,6 +272,8 @@ class RequestReader:
                     return pos  # the '\n' after the count has not arrived yet
                 argc = parse_ll(bytes(buf[pos + 1 : nl]))
                 if argc is None or argc > INT_MAX:
+                    if find(b"\0", pos, nl) >= 0:
+                        return self._unterminated(n - pos, "too big mbulk count string", pos)
                     raise ProtocolError("invalid multibulk length")
                 if argc > UNAUTH_MAX_MULTIBULK and not self.authenticated:
                     raise ProtocolError("unauthenticated multibulk length")
@@ -242,8 +285,6 @@ class RequestReader:
             while self._argc_left:
                 if pos >= n:
                     return pos
-                if buf[pos] != 36:
-                    raise ProtocolError("expected '$', got '%s'" % chr(buf[pos]))
                 nl = find(b"\r", pos)
                 if nl < 0:
                     if n - pos > PROTO_INLINE_MAX_SIZE:
@@ -251,8 +292,12 @@ class RequestReader:
                     return pos
                 if nl + 1 >= n:
                     return pos
-                size = parse_ll(bytes(buf[pos + 1 : nl]))
+                size = parse_ll(bytes(buf[pos + 1 : nl])) if buf[pos] == 36 else None
                 if size is None or size < 0 or size > self.max_bulk_len:
+                    if find(b"\0", pos, nl) >= 0:
+                        return self._unterminated(n - pos, "too big bulk count string", pos)
+                    if buf[pos] != 36:
+                        raise UnexpectedByte(buf[pos])
                     raise ProtocolError("invalid bulk length")
                 if size > UNAUTH_MAX_BULK and not self.authenticated:
                     raise ProtocolError("unauthenticated bulk length")
@@ -264,3 +309,15 @@ class RequestReader:
                 self._argc_left -= 1
             out.append(args)
             self._args = None
+            if not self.authenticated:
+                # Redis parses the next request only after running this one: after an AUTH in the
+                # same chunk, the requests that follow are no longer held to the unauthenticated limits.
+                return pos
+
+    @staticmethod
+    def _unterminated(pending: int, too_big: str, pos: int) -> int:
+        """A header line with a NUL before its ``\\r``: Redis's ``strchr`` stops at the NUL, so the
+        line never ends; it waits for more bytes until the inline limit is passed."""
+        if pending > PROTO_INLINE_MAX_SIZE:
+            raise ProtocolError(too_big)
+        return pos
