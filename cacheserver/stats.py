@@ -27,7 +27,7 @@ DEFAULT_SECTIONS = (
 )
 ALL_SECTIONS = tuple(s for s in SECTION_ORDER if s != "modules")
 
-_TITLES = {"commandstats": "Commandstats", "errorstats": "Errorstats", "latencystats": "Latencystats"}
+_TITLES = {"cpu": "CPU", "commandstats": "Commandstats", "errorstats": "Errorstats", "latencystats": "Latencystats"}
 
 Fields = list[tuple[str, Any]]
 

@@ -148,6 +148,8 @@ class Dispatcher:
             if refusal is not None:
                 self._reject(c, out, refusal, spec)
                 return None
+            if c.blocked is not None:  # postponed by a gate (CLIENT PAUSE): run again on resume
+                return None
         if c.no_touch and server.no_touch_gate is not None:
             server.no_touch_gate(c, spec, argv)
         if c.reply_mode != REPLY_ON:

@@ -347,7 +347,7 @@ def command_list(c: Any, argv: list[bytes]) -> Any:
         if spec.subcommands:
             names.extend((s.fullname, s) for s in spec.subcommands.values())
     if len(argv) == 2:
-        return [n.encode() for n, s in names if "|" not in n]
+        return [n.encode() for n, s in names]
     if len(argv) != 5 or argv[2].upper() != b"FILTERBY":
         raise errors.SYNTAX
     kind, value = argv[3].upper(), argv[4].decode("utf-8", "surrogateescape")
@@ -376,7 +376,7 @@ def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
     return spec, positions
 
 
-@command("command|getkeys", -3, flags="loading stale", group="server", since="2.8.13",
+@command("command|getkeys", -4, flags="loading stale", group="server", since="2.8.13",
          summary="Extract the key names from a full command.", complexity="O(N) where N is the number of arguments to the command",
          syntax="command [arg [arg ...]]")
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
@@ -384,7 +384,7 @@ def command_getkeys(c: Any, argv: list[bytes]) -> Any:
     return [argv[2 + i] for i in positions]
 
 
-@command("command|getkeysandflags", -3, flags="loading stale", group="server", since="7.0.0",
+@command("command|getkeysandflags", -4, flags="loading stale", group="server", since="7.0.0",
          summary="Extract the key names and their access flags from a full command.",
          complexity="O(N) where N is the number of arguments to the command", syntax="command [arg [arg ...]]")
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:

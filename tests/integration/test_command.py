@@ -1,0 +1,96 @@
+"""COMMAND and its subcommands against cacheserver and redis-server."""
+
+from __future__ import annotations
+
+
+def test_count_and_list(r):
+    r.response_callbacks.clear()  # the raw replies, not redis-py's parsed COMMAND output
+    names = r.execute_command("COMMAND", "LIST")  # subcommands included, COUNT counts commands only
+    assert b"get" in names and b"config" in names and b"config|get" in names
+    assert r.execute_command("COMMAND", "COUNT") == len([n for n in names if b"|" not in n])
+    assert sorted(r.execute_command("COMMAND", "LIST", "FILTERBY", "PATTERN", "config|*")) == [
+        b"config|get", b"config|help", b"config|resetstat", b"config|rewrite", b"config|set"
+    ]
+    assert r.execute_command("COMMAND", "LIST", "FILTERBY", "MODULE", "nosuch") == []
+
+
+def test_info_get_exact(raw):
+    assert raw.command("COMMAND", "INFO", "get") == (
+        b"*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+        b"*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n"
+        b"*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+        b"$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+        b"*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"
+    )
+
+
+def test_info_positions_for_cluster_clients(r):
+    r.response_callbacks.clear()
+    (set_info,) = r.execute_command("COMMAND", "INFO", "set")
+    assert set_info[:6] == [b"set", -3, [b"write", b"denyoom"], 1, 1, 1]
+    (unknown,) = r.execute_command("COMMAND", "INFO", "nosuchcommand")
+    assert unknown is None
+    (config,) = r.execute_command("COMMAND", "INFO", "config")
+    assert config[:7] == [b"config", -2, [], 0, 0, 0, [b"@slow"]]
+    subs = {entry[0]: entry for entry in config[9]}
+    assert subs[b"config|get"][1:3] == [-3, [b"admin", b"noscript", b"loading", b"stale"]]
+    assert subs[b"config|get"][6] == [b"@admin", b"@slow", b"@dangerous"]
+
+
+def test_getkeys(raw):
+    assert raw.command("COMMAND", "GETKEYS", "SET", "a", "b") == b"*1\r\n$1\r\na\r\n"
+    assert raw.command("COMMAND", "GETKEYS", "NOSUCH", "a") == b"-ERR Invalid command specified\r\n"
+    assert raw.command("COMMAND", "GETKEYS", "SET", "a") == (
+        b"-ERR Invalid number of arguments specified for command\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYS", "GET") == (
+        b"-ERR wrong number of arguments for 'command|getkeys' command\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYS", "PING", "x") == b"-ERR The command has no key arguments\r\n"
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "GET", "k") == (
+        b"*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"
+    )
+
+
+def test_docs_get(raw):
+    reply = raw.command("COMMAND", "DOCS", "get")
+    assert reply.startswith(b"*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n")
+    assert reply.endswith(
+        b"$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+        b"$14\r\nkey_spec_index\r\n:0\r\n"
+    )
+
+
+def test_docs_set_arguments_tree(r3):
+    r3.response_callbacks.clear()
+    args = r3.execute_command("COMMAND", "DOCS", "set")[b"set"][b"arguments"]
+    assert [(a[b"name"], a[b"type"]) for a in args[:2]] == [(b"key", b"key"), (b"value", b"string")]
+    assert args[2][b"type"] == b"oneof" and args[2][b"flags"] == [b"optional"]
+    assert [a[b"token"] for a in args[2][b"arguments"]] == [b"NX", b"XX"]
+    assert args[3] == {b"name": b"get", b"type": b"pure-token", b"token": b"GET", b"since": b"6.2.0",
+                       b"flags": {b"optional"}} or args[3][b"token"] == b"GET"
+    expiration = args[4][b"arguments"]
+    assert [(a[b"type"], a[b"token"]) for a in expiration] == [
+        (b"integer", b"EX"), (b"integer", b"PX"), (b"unix-time", b"EXAT"), (b"unix-time", b"PXAT"),
+        (b"pure-token", b"KEEPTTL"),
+    ]
+
+
+def test_docs_mset_block(r3):
+    r3.response_callbacks.clear()
+    docs = r3.execute_command("COMMAND", "DOCS", "mset")
+    (arg,) = docs[b"mset"][b"arguments"]
+    assert arg[b"name"] == b"key_value" and arg[b"type"] == b"block"
+    assert [a[b"name"] for a in arg[b"arguments"]] == [b"key", b"value"]
+
+
+def test_help_and_errors(raw):
+    assert raw.command("COMMAND", "FOO") == b"-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"
+    reply = raw.command("COMMAND", "HELP")
+    assert b"+GETKEYSANDFLAGS <full-command>\r\n" in reply
+
+
+def test_command_alone_lists_everything(r):
+    r.response_callbacks.clear()
+    everything = r.execute_command("COMMAND")
+    assert len(everything) == r.execute_command("COMMAND", "COUNT")
