@@ -7,5 +7,6 @@ from types import ModuleType
 
 def all_modules() -> list[ModuleType]:
     from cacheserver.commands import client, connection, introspection, server, strings
+    from cacheserver.commands import hyperloglog
 
-    return [connection, strings, server, client, introspection]
+    return [connection, strings, server, client, introspection, hyperloglog]
