@@ -9,21 +9,28 @@ String values are ``bytes`` (as set), ``bytearray`` (modified in place by APPEND
 "raw" encoding) or ``int`` (INCR and friends keep integers as integers). Other types are the classes of
 ``cacheserver.types``.
 
-Invariants: an expired key is never returned (lazy expiry on every lookup, active expiry in the cron);
-an empty container is never stored (writers delete the key instead); every change of a key's value goes
-through ``signal_modified`` so WATCH and client-side caching see it.
+Invariants: an expired key is never returned (lazy expiry on every lookup, active expiry in the cron,
+see ``expiry``); an empty container is never stored (writers delete the key instead); every change of a
+key's value goes through ``signal_modified`` so WATCH and client-side caching see it; every removal of a
+key goes through ``_remove`` (which counts it in ``removed``: SCAN cursors rely on that count).
+
+``TYPE_NAMES`` is the one table of type names (TYPE, SCAN TYPE) and ``object_encoding`` the one place
+OBJECT ENCODING is decided: a value class other than the string ones answers through its own
+``encoding(config)`` method, honouring thresholds such as ``hash-max-listpack-entries``.
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-import time
 from typing import Any, Callable, Iterator
 
 from cacheserver.clock import Clock
 from cacheserver.errors import WRONGTYPE
+from cacheserver.keyspace import expiry
 from cacheserver.keyspace import notifications as ev
+from cacheserver.keyspace.scan import ScanCursors
+from cacheserver.numbers import parse_ll
 
 _MISSING = object()
 
@@ -42,10 +49,35 @@ def type_name(value: Any) -> str:
     return name
 
 
+# Redis embeds strings of up to 44 bytes in the object header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+EMBSTR_SIZE_LIMIT = 44
+
+
+def object_encoding(value: Any, config: Any) -> str:
+    """OBJECT ENCODING: what Redis would answer for ``value`` (``config`` gives the size thresholds)."""
+    cls = value.__class__
+    if cls is bytes:
+        if len(value) <= 20 and parse_ll(value) is not None:
+            return "int"
+        return "embstr" if len(value) <= EMBSTR_SIZE_LIMIT else "raw"
+    if cls is int:
+        return "int"
+    if cls is bytearray:
+        return "raw"
+    return value.encoding(config)
+
+
+def copy_value(value: Any) -> Any:
+    """An independent copy for COPY: immutable strings are shared, everything else copies itself."""
+    if value.__class__ is bytes or value.__class__ is int:
+        return value
+    return value.copy()
+
+
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("index", "data", "expires", "lru", "deadlines", "ks", "watched", "_sample")
+    __slots__ = ("index", "data", "expires", "lru", "deadlines", "ks", "watched", "removed", "_sample")
 
     def __init__(self, index: int, ks: Keyspace) -> None:
         self.index = index
@@ -55,6 +87,7 @@ class Database:
         self.lru: dict[bytes, int] = {}
         self.deadlines: list[tuple[int, bytes]] = []  # heap of (deadline, key); stale entries skipped
         self.watched: dict[bytes, list] = {}  # key -> clients WATCHing it
+        self.removed = 0  # keys removed so far, ever (SCAN resumes conservatively from it)
         self._sample: list[bytes] | None = None
 
     def __len__(self) -> int:
@@ -85,6 +118,19 @@ class Database:
             if when is not None and when <= self.ks.clock.now_ms:
                 self.expire_key(key)
                 return None
+        return v
+
+    def peek_read(self, key: bytes, notify: bool = True) -> Any:
+        """A read that leaves the access stamp alone but counts a hit or miss (EXISTS, TYPE, TTL,
+        OBJECT: Redis's LOOKUP_NOTOUCH); ``notify=False`` suppresses ``keymiss`` (LOOKUP_NONOTIFY)."""
+        v = self.peek(key)
+        ks = self.ks
+        if v is None:
+            ks.misses += 1
+            if notify and ks.notify_flags & ev.KEY_MISS:
+                ks.emit(ev.KEY_MISS, b"keymiss", key, self.index)
+        else:
+            ks.hits += 1
         return v
 
     def lookup_read(self, key: bytes) -> Any:
@@ -157,6 +203,7 @@ class Database:
 
     def _remove(self, key: bytes) -> None:
         del self.data[key]
+        self.removed += 1
         self.lru.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
@@ -165,8 +212,7 @@ class Database:
         self.expires[key] = when_ms
         heapq.heappush(self.deadlines, (when_ms, key))
         if len(self.deadlines) > 2 * len(self.expires) + 1024:
-            self.deadlines = [(w, k) for k, w in self.expires.items()]
-            heapq.heapify(self.deadlines)
+            expiry.rebuild_deadlines(self)
 
     def persist(self, key: bytes) -> bool:
         return self.expires.pop(key, None) is not None
@@ -184,6 +230,7 @@ class Database:
 
     def clear(self) -> int:
         n = len(self.data)
+        self.removed += n
         if self.watched:
             for key in list(self.watched):
                 if key in self.data:
@@ -201,6 +248,8 @@ class Database:
             for key in list(db.watched):
                 if key in self.data or key in other.data:
                     db.touch_watched(key)
+        self.removed += len(self.data)
+        other.removed += len(other.data)
         self.data, other.data = other.data, self.data
         self.expires, other.expires = other.expires, self.expires
         self.lru, other.lru = other.lru, self.lru
@@ -226,20 +275,8 @@ class Database:
             ks.on_expired(self, key)
 
     def active_expire(self, now_ms: int, stop_at: float) -> int:
-        """Delete keys whose deadline has passed, earliest first, until none is left or ``stop_at``
-        (a perf_counter value) is reached. Returns how many were deleted."""
-        heap = self.deadlines
-        expires = self.expires
-        pop = heapq.heappop
-        n = 0
-        while heap and heap[0][0] <= now_ms:
-            when, key = pop(heap)
-            if expires.get(key) == when:
-                self.expire_key(key)
-                n += 1
-                if not n & 63 and time.perf_counter() >= stop_at:
-                    break
-        return n
+        """Delete keys whose deadline has passed (see ``expiry.expire_due``)."""
+        return expiry.expire_due(self, now_ms, stop_at)
 
     # -- iteration -----------------------------------------------------------------------------------
 
@@ -275,6 +312,10 @@ class Database:
         keys = self._sample = list(data)
         return keys[random.randrange(len(keys))]
 
+    def ttl_of(self, key: bytes) -> int:
+        """Deadline in ms of a key, -1 if it has none (Redis's ``getExpire``)."""
+        return self.expires.get(key, -1) if self.expires else -1
+
     def live_keys(self) -> Iterator[bytes]:
         now = self.ks.clock.now_ms
         expires = self.expires
@@ -300,6 +341,10 @@ class Keyspace:
         self.notify_flags = 0
         self.publish: Callable[[bytes, bytes], int] | None = None
         self.on_expired: Callable[[Database, bytes], None] | None = None
+        self.scans = ScanCursors()
+        self.active_expire_next_db = 0  # where the next cycle starts, so no database starves
+        # OBJECT FREQ under an LFU policy: the eviction layer installs its counter reader here.
+        self.object_freq: Callable[[Database, bytes], int] | None = None
 
     def emit(self, cls: int, event: bytes, key: bytes, dbid: int) -> None:
         """Publish a keyspace/keyevent notification if its class is enabled (``notifyKeyspaceEvent``)."""
@@ -312,13 +357,8 @@ class Keyspace:
             self.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
 
     def active_expire_cycle(self, budget_s: float) -> int:
-        now = self.clock.refresh()
-        stop_at = time.perf_counter() + budget_s
-        n = 0
-        for db in self.dbs:
-            if db.deadlines:
-                n += db.active_expire(now, stop_at)
-        return n
+        """One cron tick of active expiry (``expiry.active_expire_cycle``)."""
+        return expiry.active_expire_cycle(self, budget_s)
 
     def flush_all(self) -> int:
         return sum(db.clear() for db in self.dbs)
