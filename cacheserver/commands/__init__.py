@@ -7,6 +7,7 @@ from types import ModuleType
 
 def all_modules() -> list[ModuleType]:
     from cacheserver.commands import client, connection, introspection, server, strings
+    from cacheserver.commands import generic
     from cacheserver.commands import hyperloglog
 
-    return [connection, strings, server, client, introspection, hyperloglog]
+    return [connection, strings, server, client, introspection, generic, hyperloglog]
