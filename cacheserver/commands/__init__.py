@@ -9,5 +9,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import client, connection, introspection, server, strings
     from cacheserver.commands import generic
     from cacheserver.commands import hyperloglog
+    from cacheserver.commands import bitmaps
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps]
