@@ -31,12 +31,14 @@ from cacheserver.keyspace import expiry
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
+from cacheserver.types.list import List
 
 _MISSING = object()
 
 STRING_TYPES = (bytes, bytearray, int)
 
 TYPE_NAMES: dict[type, str] = {bytes: "string", bytearray: "string", int: "string"}
+TYPE_NAMES[List] = "list"
 
 
 def type_name(value: Any) -> str:
@@ -77,7 +79,9 @@ def copy_value(value: Any) -> Any:
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("index", "data", "expires", "lru", "deadlines", "ks", "watched", "removed", "_sample")
+    __slots__ = (
+        "index", "data", "expires", "lru", "deadlines", "ks", "watched", "removed", "_sample", "blocking_keys"
+    )
 
     def __init__(self, index: int, ks: Keyspace) -> None:
         self.index = index
@@ -89,6 +93,8 @@ class Database:
         self.watched: dict[bytes, list] = {}  # key -> clients WATCHing it
         self.removed = 0  # keys removed so far, ever (SCAN resumes conservatively from it)
         self._sample: list[bytes] | None = None
+        # key -> clients blocked on it, in the order they blocked (an ordered set: see blocking.py)
+        self.blocking_keys: dict[bytes, dict] = {}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -185,6 +191,8 @@ class Database:
         self.lru[key] = self.ks.clock.lru
         if self.watched:
             self.touch_watched(key)
+        if self.blocking_keys:
+            self.signal_ready(key)
 
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
@@ -223,6 +231,12 @@ class Database:
             for c in clients:
                 c.dirty_cas = True
 
+    def signal_ready(self, key: bytes) -> None:
+        """A value that may unblock clients was stored at ``key`` (Redis's signalKeyAsReady): queue the
+        key for its blocked clients, served after the current command (or transaction)."""
+        if key in self.blocking_keys:
+            self.ks.ready_keys[(self, key)] = None
+
     def signal_modified(self, key: bytes) -> None:
         """A value was changed in place (a container mutated): tell WATCH and tracking."""
         if self.watched:
@@ -255,6 +269,10 @@ class Database:
         self.lru, other.lru = other.lru, self.lru
         self.deadlines, other.deadlines = other.deadlines, self.deadlines
         self._sample = other._sample = None
+        for db in (self, other):
+            for key in db.blocking_keys:
+                if key in db.data:
+                    db.signal_ready(key)
 
     # -- expiry --------------------------------------------------------------------------------------
 
@@ -341,6 +359,9 @@ class Keyspace:
         self.notify_flags = 0
         self.publish: Callable[[bytes, bytes], int] | None = None
         self.on_expired: Callable[[Database, bytes], None] | None = None
+        # (database, key) pairs signalled ready for blocked clients, in signal order (a dict as an
+        # ordered set); drained by blocking.Blocking after each command.
+        self.ready_keys: dict[tuple[Database, bytes], None] = {}
         self.scans = ScanCursors()
         self.active_expire_next_db = 0  # where the next cycle starts, so no database starves
         # OBJECT FREQ under an LFU policy: the eviction layer installs its counter reader here.
