@@ -591,10 +591,16 @@ class Config:
             raise ConfigError("unknown directive")
         if not startup and not d.mutable:
             raise ConfigError("can't set immutable config")
-        value = d.parse(raw)
+        value = self._merged(d, d.parse(raw))
         self.values[d.name] = value
         for cb in self._watchers.get(d.name, ()):
             cb(value)
+
+    def _merged(self, d: Directive, value: Any) -> Any:
+        """client-output-buffer-limit changes only the classes it names, as in Redis."""
+        if d.name == "client-output-buffer-limit":
+            return {**self.values[d.name], **value}
+        return value
 
     def set_many(self, pairs: list[tuple[str, str]], allow_protected: bool = False) -> None:
         """CONFIG SET semantics: all pairs are validated before any is applied; on a failure in a
@@ -613,7 +619,7 @@ class Config:
             if d.protected and not allow_protected:
                 raise ConfigArgError(name, "can't set protected config")
             try:
-                parsed.append((d, d.parse(raw), name))
+                parsed.append((d, self._merged(d, d.parse(raw)), name))
             except ConfigError as e:
                 raise ConfigArgError(name, str(e)) from None
         old = {d.name: self.values[d.name] for d, _, _ in parsed}
@@ -766,10 +772,13 @@ class ConfigFileError(Exception):
 
     def __init__(self, path: str, lineno: int, line: str, reason: str) -> None:
         self.path, self.lineno, self.line, self.reason = path, lineno, line, reason
+        words = line.split()
+        self.directive = words[0].lower() if words else ""
         if lineno:
             text = (
                 f"\n*** FATAL CONFIG FILE ERROR ***\n"
-                f"Reading the configuration file {path}, at line {lineno}\n>>> '{line.strip()}'\n{reason}"
+                f"Reading the configuration file {path}, at line {lineno}\n>>> '{line.strip()}'\n"
+                f"Directive '{self.directive}': {reason}"
             )
         else:
             text = reason
