@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any, Callable
 
 from cacheserver import __version__, errors
+from cacheserver.blocking import Blocking
 from cacheserver.clock import Clock
 from cacheserver.commands import all_modules
 from cacheserver.commands.dispatch import Dispatcher
@@ -103,6 +104,7 @@ class Server:
         self.cron_hooks: list[Callable[[], None]] = []
         self.shutdown_hooks: list[Callable[[], None]] = []
         self.reset_hooks: list[Callable[[ClientState], None]] = []
+        self.blocking = Blocking(self)  # clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK ...)
         # Hot-path copies of directives, kept current by config watchers.
         self.requirepass = ""
         self.slowlog_threshold_ns = 10_000_000
