@@ -23,11 +23,15 @@ when the basis was taken); ``position`` is an index into that basis.
   That is the fallback whenever a snapshot is missing (not taken yet, or dropped from the cache).
 - Bounded memory: at most ``max_states`` states (least recently used dropped; an unknown token restarts
   the iteration from the beginning, which is still complete) and at most ``max_snapshots`` snapshots
-  holding at most ``max(min_entries, 2 * size of the scanned owner)`` keys in total (least recently used
-  snapshots dropped first, states kept). A finished iteration frees its state at once.
+  holding at most ``max(min_entries, 4 * size of the scanned owner)`` keys in total (least recently used
+  snapshots dropped first, states kept): about four full copies of the largest database's key list
+  (8 bytes a key each), a small fraction of what the keys themselves cost. A finished iteration frees
+  its state at once.
 
 Limits: the fallback is conservative, so under heavy deletion a resumed scan repeats keys (never loses
-them); a scan that starts again and again without finishing takes a snapshot per second call; an owner
+them); more concurrent scans than the bounds allow thrash (each resume snapshots again: O(N) per call,
+and a scan makes no progress while more keys are removed between two of its calls than its COUNT);
+a scan that starts again and again without finishing takes a snapshot per second call; an owner
 whose order is not insertion order (a Python ``set``) must pass ``ordered=False`` and then restarts from
 position 0 whenever its snapshot is gone. Cursors are only meaningful to the server that issued them.
 """
@@ -136,7 +140,7 @@ class ScanCursors:
 
     def _admit(self, token: int, owner_size: int) -> None:
         """Keep the snapshots within bounds, dropping the least recently used ones (never ``token``'s)."""
-        limit = max(self.min_entries, 2 * owner_size)
+        limit = max(self.min_entries, 4 * owner_size)
         if self.snapshots <= self.max_snapshots and self.snapshot_entries <= limit:
             return
         for t, st in self.states.items():
