@@ -19,7 +19,7 @@ def targets_with(*names: str) -> list[str]:
 
 
 WITH_TTL = targets_with("ttl", "expire")
-# WRONGTYPE needs a non-string key; tests/unit/commands/test_strings.py covers cacheserver meanwhile.
+# WRONGTYPE needs a non-string key; tests/unit/commands/test_string_handlers.py covers cacheserver meanwhile.
 WITH_LIST = targets_with("rpush", "del")
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
