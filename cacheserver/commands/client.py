@@ -137,7 +137,7 @@ def _filter_clients(c: Any, argv: list[bytes]) -> list[Any]:
 
 @command("client|list", -2, flags="admin noscript loading stale", group="connection", since="2.4.0",
          summary="List the connected clients, one line each.", complexity="O(N) where N is the number of client connections",
-         syntax="[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]")
+         syntax="[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]")
 def client_list(c: Any, argv: list[bytes]) -> Any:
     clients = _filter_clients(c, argv)
     now = c.server.clock.now_ms
@@ -169,8 +169,8 @@ def _user_exists(server: Any, name: str) -> bool:
 @command("client|kill", -3, flags="admin noscript loading stale", group="connection", since="2.4.0",
          summary="Close client connections chosen by address or by filters.",
          complexity="O(N) where N is the number of client connections",
-         syntax="ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] "
-                "[ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO]")
+         syntax="ip:port | <[ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] "
+                "[ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>")
 def client_kill(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if len(argv) == 3:

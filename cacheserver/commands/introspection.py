@@ -115,7 +115,7 @@ def command_info(spec: CommandSpec) -> list[Any]:
 
 # -- the arguments tree from the syntax string ---------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"\[|\]|\||\.\.\.|[^\s\[\]|]+")
+_TOKEN_RE = re.compile(r"\[|\]|<|>|\||\.\.\.|[^\s\[\]|<>]+")
 _INTEGER_NAMES = {
     "seconds", "milliseconds", "count", "timeout", "index", "offset", "start", "end", "stop", "numkeys",
     "numreplicas", "db", "destination-db", "index1", "index2", "client-id", "ttl", "len", "numlocal",
@@ -161,64 +161,75 @@ class _Arg:
 
 
 def parse_syntax(syntax: str) -> list[_Arg]:
-    """Redis's docs syntax -> argument tree (raises ValueError for unbalanced brackets)."""
+    """Redis's docs syntax -> argument tree: ``[...]`` optional, ``<a | b>`` a required choice,
+    ``x [x ...]`` repetition, UPPERCASE words tokens. Raises ValueError for unbalanced brackets."""
     tokens = _TOKEN_RE.findall(syntax)
     pos = 0
+    specials = ("[", "]", "<", ">", "|", "...")
 
-    def sequence(stop: set[str]) -> list[_Arg]:
+    def sequence() -> list[_Arg]:
         nonlocal pos
         items: list[_Arg] = []
-        while pos < len(tokens) and tokens[pos] not in stop:
+        while pos < len(tokens) and tokens[pos] not in ("|", "]", ">"):
             t = tokens[pos]
+            pos += 1
             if t == "[":
-                pos += 1
-                inner = alternatives()
-                if pos >= len(tokens) or tokens[pos] != "]":
-                    raise ValueError("unbalanced '[' in syntax")
-                pos += 1
-                if inner is None:  # "[x ...]": the previous items repeat
-                    continue
-                group = inner
-                if _repeat_of(items, group):
+                group = alternatives("]")
+                if group is None or _repeat_of(items, group):
                     continue
                 group.flags.insert(0, "optional")
                 items.append(group)
+            elif t == "<":
+                group = alternatives(">")
+                if group is not None:
+                    items.append(group)
             elif t == "...":
-                pos += 1
-            elif t in ("]", "|"):
-                raise ValueError(f"unexpected {t!r} in syntax")
-            else:
-                pos += 1
-                if _is_token(t):
-                    nxt = tokens[pos] if pos < len(tokens) else ""
-                    if nxt and nxt not in ("[", "]", "|", "...") and not _is_token(nxt):
-                        pos += 1
-                        items.append(_Arg(nxt, _arg_type(nxt), token=t))
-                    else:
-                        items.append(_Arg(t.lower(), "pure-token", token=t))
+                continue
+            elif _is_token(t):
+                nxt = tokens[pos] if pos < len(tokens) else ""
+                if nxt == "<":  # TOKEN <A | B>: the token introduces a required choice
+                    pos += 1
+                    group = alternatives(">")
+                    if group is not None:
+                        group.token = t
+                        items.append(group)
+                elif nxt and nxt not in specials and not _is_token(nxt):
+                    pos += 1
+                    items.append(_Arg(nxt, _arg_type(nxt), token=t))
                 else:
-                    items.append(_Arg(t, _arg_type(t)))
+                    items.append(_Arg(t.lower(), "pure-token", token=t))
+            else:
+                items.append(_Arg(t, _arg_type(t)))
         return items
 
-    def alternatives() -> _Arg | None:
+    def alternatives(close: str | None) -> _Arg | None:
         nonlocal pos
         start = pos
-        alts = [sequence({"|", "]"})]
+        alts = [sequence()]
         while pos < len(tokens) and tokens[pos] == "|":
             pos += 1
-            alts.append(sequence({"|", "]"}))
-        # "[key ...]" and "[key value ...]" are repetition markers, recognised by the trailing "...".
-        if len(alts) == 1 and pos > start and tokens[pos - 1] == "...":
+            alts.append(sequence())
+        end = pos
+        if close is not None:
+            if pos >= len(tokens) or tokens[pos] != close:
+                raise ValueError(f"unbalanced brackets in syntax {syntax!r}")
+            pos += 1
+        elif pos != len(tokens):
+            raise ValueError(f"unbalanced brackets in syntax {syntax!r}")
+        # "[key ...]" and "[key value ...]" repeat what precedes them: recognised by the trailing "...".
+        if len(alts) == 1 and end > start and tokens[end - 1] == "...":
             return _Arg("__repeat__", "block", args=alts[0])
+        if len(alts) == 1 and close is None:
+            return _Arg("__sequence__", "block", args=alts[0])
         members = [a[0] if len(a) == 1 else _Arg("_".join(x.name for x in a), "block", args=a) for a in alts]
         if len(members) == 1:
             return members[0]
         return _Arg("-".join(m.name for m in members), "oneof", args=members)
 
-    out = sequence(set())
-    if pos != len(tokens):
-        raise ValueError("unbalanced ']' in syntax")
-    return out
+    top = alternatives(None)
+    if top is None:
+        return []
+    return top.args if top.name == "__sequence__" else [top]
 
 
 def _repeat_of(items: list[_Arg], group: _Arg) -> bool:
@@ -378,7 +389,7 @@ def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
 
 @command("command|getkeys", -4, flags="loading stale", group="server", since="2.8.13",
          summary="Extract the key names from a full command.", complexity="O(N) where N is the number of arguments to the command",
-         syntax="command [arg [arg ...]]")
+         syntax="command arg [arg ...]")
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
     _, positions = _getkeys(c, argv)
     return [argv[2 + i] for i in positions]
@@ -386,7 +397,7 @@ def command_getkeys(c: Any, argv: list[bytes]) -> Any:
 
 @command("command|getkeysandflags", -4, flags="loading stale", group="server", since="7.0.0",
          summary="Extract the key names and their access flags from a full command.",
-         complexity="O(N) where N is the number of arguments to the command", syntax="command [arg [arg ...]]")
+         complexity="O(N) where N is the number of arguments to the command", syntax="command arg [arg ...]")
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
     spec, positions = _getkeys(c, argv)
     kflags = ["RW", "update"] if spec.is_write else ["RO", "access"]

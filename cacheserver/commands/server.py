@@ -323,6 +323,7 @@ class MonitorFeed:
 
     def drop(self, c: Any) -> None:
         server = self.server
+        c.is_monitor = False
         if c in server.monitors:
             server.monitors.remove(c)
             if not server.monitors:
