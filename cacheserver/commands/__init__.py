@@ -10,5 +10,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import generic
     from cacheserver.commands import hyperloglog
     from cacheserver.commands import bitmaps
+    from cacheserver.commands import lists
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists]
