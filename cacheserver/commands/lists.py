@@ -622,3 +622,27 @@ def blmove(c: Any, argv: list[bytes]) -> Any:
          key_specs=[_keyspec("RW access delete"), _keyspec("RW insert", begin=2)])
 def brpoplpush(c: Any, argv: list[bytes]) -> Any:
     return _blocking_move(c, argv[1], argv[2], TAIL, HEAD, argv[3])
+
+
+# -- CLIENT UNBLOCK (here until the CLIENT module declares it: it only drives server.blocking) ----------------
+
+UNBLOCK_REASON = CommandError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+
+
+@command("client|unblock", -3, flags="admin noscript loading stale", group="connection", since="5.0.0",
+         summary="Unblock a client blocked in a blocking command, as if it timed out or with an error.",
+         complexity="O(log N) where N is the number of client connections", syntax="client-id [TIMEOUT | ERROR]")
+def client_unblock(c: Any, argv: list[bytes]) -> int:
+    if len(argv) > 4:
+        raise CommandError(
+            f"unknown subcommand or wrong number of arguments for '{errors.arg_text(argv[1])}'. Try CLIENT HELP."
+        )
+    error = False
+    if len(argv) == 4:
+        reason = argv[3].upper()
+        if reason == b"ERROR":
+            error = True
+        elif reason != b"TIMEOUT":
+            raise UNBLOCK_REASON
+    client_id = _long(argv[2])
+    return 1 if c.server.blocking.unblock(client_id, error) else 0
