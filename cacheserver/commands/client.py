@@ -30,6 +30,7 @@ CLIENT = container(
     complexity="Depends on subcommand.",
     flags="",
 )
+CLIENT.acl = ("@slow",)  # the container itself carries no @connection in Redis
 
 _CLIENT_TYPES = ("normal", "master", "replica", "slave", "pubsub")
 
@@ -137,7 +138,8 @@ def _filter_clients(c: Any, argv: list[bytes]) -> list[Any]:
 
 @command("client|list", -2, flags="admin noscript loading stale", group="connection", since="2.4.0",
          summary="List the connected clients, one line each.", complexity="O(N) where N is the number of client connections",
-         syntax="[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]")
+         syntax="[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
+         tips="nondeterministic_output")
 def client_list(c: Any, argv: list[bytes]) -> Any:
     clients = _filter_clients(c, argv)
     now = c.server.clock.now_ms
@@ -145,6 +147,7 @@ def client_list(c: Any, argv: list[bytes]) -> Any:
 
 
 @command("client|info", 2, flags="noscript loading stale", group="connection", since="6.2.0",
+         tips="nondeterministic_output",
          summary="Describe this connection as one CLIENT LIST line.", complexity="O(1)")
 def client_info(c: Any, argv: list[bytes]) -> Any:
     return _text(c, [client_info_line(c, c.server.clock.now_ms, "client|info")])

@@ -26,11 +26,12 @@ from cacheserver.protocol.replies import Map, SetReply
 
 COMMAND = container(
     "command",
-    group="server",
+    group="connection",
     since="2.8.13",
     summary="Describe the server's commands.",
     complexity="O(N) where N is the total number of Redis commands",
     flags="loading stale",
+    tips="nondeterministic_output_order",
 )
 
 
@@ -48,11 +49,7 @@ _CATEGORY_ORDER = {
 
 
 def _container_acl(spec: CommandSpec) -> list[str]:
-    cats = ["@slow"] if spec.subcommands is not None and spec.first_key == 0 and spec.fullname in (
-        "client", "config", "command", "slowlog", "debug", "object", "memory", "script", "function",
-        "pubsub", "xinfo", "cluster", "acl", "latency", "module",
-    ) else list(spec.acl)
-    return sorted(cats, key=lambda c: _CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)))
+    return sorted(spec.acl, key=lambda c: _CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)))
 
 
 def _flags(spec: CommandSpec) -> list[str]:
@@ -308,13 +305,13 @@ def _top_level(c: Any) -> list[CommandSpec]:
     return list(c.server.table.specs.values())
 
 
-@command("command|count", 2, flags="loading stale", group="server", since="2.8.13",
+@command("command|count", 2, flags="loading stale", group="connection", since="2.8.13",
          summary="Return how many commands the server has.", complexity="O(1)")
 def command_count(c: Any, argv: list[bytes]) -> int:
     return len(c.server.table.specs)
 
 
-@command("command|info", -2, flags="loading stale", group="server", since="2.8.13",
+@command("command|info", -2, flags="loading stale", group="connection", since="2.8.13",
          summary="Describe the named commands (all commands without names).",
          complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
          tips="nondeterministic_output_order")
@@ -337,7 +334,7 @@ def _lookup_full(c: Any, name: bytes) -> CommandSpec | None:
     return table.lookup(name)
 
 
-@command("command|docs", -2, flags="loading stale", group="server", since="7.0.0",
+@command("command|docs", -2, flags="loading stale", group="connection", since="7.0.0",
          summary="Return the documentation of the named commands (all without names).",
          complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
          tips="nondeterministic_output_order")
@@ -346,7 +343,7 @@ def command_docs_cmd(c: Any, argv: list[bytes]) -> Any:
     return Map([(s.fullname.encode(), command_docs(s)) for s in specs])
 
 
-@command("command|list", -2, flags="loading stale", group="server", since="7.0.0",
+@command("command|list", -2, flags="loading stale", group="connection", since="7.0.0",
          summary="Return the names of the commands, optionally filtered.",
          complexity="O(N) where N is the total number of Redis commands",
          syntax="[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
@@ -387,7 +384,7 @@ def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
     return spec, positions
 
 
-@command("command|getkeys", -4, flags="loading stale", group="server", since="2.8.13",
+@command("command|getkeys", -4, flags="loading stale", group="connection", since="2.8.13",
          summary="Extract the key names from a full command.", complexity="O(N) where N is the number of arguments to the command",
          syntax="command arg [arg ...]")
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
@@ -395,7 +392,7 @@ def command_getkeys(c: Any, argv: list[bytes]) -> Any:
     return [argv[2 + i] for i in positions]
 
 
-@command("command|getkeysandflags", -4, flags="loading stale", group="server", since="7.0.0",
+@command("command|getkeysandflags", -4, flags="loading stale", group="connection", since="7.0.0",
          summary="Extract the key names and their access flags from a full command.",
          complexity="O(N) where N is the number of arguments to the command", syntax="command arg [arg ...]")
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
@@ -429,7 +426,7 @@ COMMAND_HELP = [
 ]
 
 
-@command("command|help", 2, flags="loading stale", group="server", since="5.0.0",
+@command("command|help", 2, flags="loading stale", group="connection", since="5.0.0",
          summary="Describe the COMMAND subcommands.", complexity="O(1)")
 def command_help(c: Any, argv: list[bytes]) -> Any:
     return list(COMMAND_HELP)

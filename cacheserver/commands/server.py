@@ -35,6 +35,8 @@ def _flush_mode(argv: list[bytes]) -> None:
     -1,
     flags="write",
     group="server",
+    acl="@keyspace @dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
     summary="Delete every key of every database.",
     complexity="O(N) where N is the total number of keys in all databases",
     syntax="[ASYNC | SYNC]",
@@ -51,6 +53,8 @@ def flushall(c: Any, argv: list[bytes]) -> Any:
     -1,
     flags="write",
     group="server",
+    acl="@keyspace @dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
     summary="Delete every key of the selected database.",
     complexity="O(N) where N is the number of keys in the selected database",
     syntax="[ASYNC | SYNC]",
@@ -66,6 +70,8 @@ def flushdb(c: Any, argv: list[bytes]) -> Any:
     1,
     flags="readonly fast",
     group="server",
+    acl="@keyspace",
+    tips="request_policy:all_shards response_policy:agg_sum",
     summary="Return the number of keys in the selected database.",
     complexity="O(1)",
 )
@@ -84,7 +90,8 @@ def dbsize(c: Any, argv: list[bytes]) -> int:
     summary="Report the server's state and statistics, by section.",
     complexity="O(1)",
     syntax="[section [section ...]]",
-    tips="nondeterministic_output",
+    acl="@dangerous",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def info(c: Any, argv: list[bytes]) -> Any:
     text = render_info(c.server, [a.decode("utf-8", "surrogateescape") for a in argv[1:]])
@@ -124,9 +131,10 @@ def config_get(c: Any, argv: list[bytes]) -> Any:
 @command(
     "config|set",
     -4,
-    flags="admin noscript loading stale may_replicate",
+    flags="admin noscript loading stale",
     group="server",
     since="2.0.0",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
     summary="Change directives at run time; all pairs are applied or none.",
     complexity="O(N) when N is the number of configuration parameters provided",
     syntax="parameter value [parameter value ...]",
@@ -218,6 +226,7 @@ def config_help(c: Any, argv: list[bytes]) -> Any:
     3,
     flags="write fast",
     group="server",
+    acl="@keyspace @dangerous",
     since="4.0.0",
     summary="Exchange the contents of two databases.",
     complexity="O(N) where N is the count of clients watching or blocking on keys from both databases.",
@@ -247,7 +256,7 @@ def time_(c: Any, argv: list[bytes]) -> Any:
     return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
 
 
-@command("lastsave", 1, flags="loading stale fast", group="server", since="1.0.0",
+@command("lastsave", 1, flags="loading stale fast", group="server", since="1.0.0", acl="@admin @dangerous",
          summary="Return the Unix time of the last successful save.", complexity="O(1)",
          tips="nondeterministic_output")
 def lastsave(c: Any, argv: list[bytes]) -> int:
@@ -255,6 +264,7 @@ def lastsave(c: Any, argv: list[bytes]) -> int:
 
 
 @command("wait", 3, flags="noscript", group="generic", since="3.0.0",
+         tips="request_policy:all_shards response_policy:agg_min",
          summary="Wait for replicas to acknowledge this connection's writes (there are none: 0).",
          complexity="O(1)", syntax="numreplicas timeout")
 def wait(c: Any, argv: list[bytes]) -> int:
@@ -266,6 +276,10 @@ def wait(c: Any, argv: list[bytes]) -> int:
     if timeout < 0:
         raise CommandError("timeout is negative")
     return 0
+
+
+# WAIT is documented in the generic group but its ACL category is @connection, not @keyspace.
+wait.specs[0].acl = ("@slow", "@connection")  # type: ignore[attr-defined]
 
 
 # -- MONITOR ---------------------------------------------------------------------------------------------
