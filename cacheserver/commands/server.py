@@ -141,7 +141,7 @@ def config_get(c: Any, argv: list[bytes]) -> Any:
 )
 def config_set(c: Any, argv: list[bytes]) -> Any:
     if len(argv) % 2:
-        raise errors.wrong_arity("config|set")
+        raise errors.SYNTAX
     pairs = [
         (argv[i].decode("utf-8", "surrogateescape"), argv[i + 1].decode("utf-8", "surrogateescape"))
         for i in range(2, len(argv), 2)

@@ -85,6 +85,7 @@ def test_set_unknown_duplicate_and_arity(raw):
         "maxmemory", "duplicate parameter"
     )
     assert raw.command("CONFIG", "SET", "maxmemory") == b"-ERR wrong number of arguments for 'config|set' command\r\n"
+    assert raw.command("CONFIG", "SET", "maxmemory", "1", "foo") == b"-ERR syntax error\r\n"
     assert raw.command("CONFIG", "GET") == b"-ERR wrong number of arguments for 'config|get' command\r\n"
 
 

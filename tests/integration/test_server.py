@@ -154,6 +154,8 @@ def test_debug_digest_changes_with_data(raw):
 def test_shutdown_argument_errors(raw):
     assert raw.command("SHUTDOWN", "FOO") == b"-ERR syntax error\r\n"
     assert raw.command("SHUTDOWN", "SAVE", "NOSAVE") == b"-ERR syntax error\r\n"
+    assert raw.command("SHUTDOWN", "NOSAVE", "ABORT") == b"-ERR syntax error\r\n"
+    assert raw.command("SHUTDOWN", "ABORT") == b"-ERR No shutdown in progress.\r\n"
 
 
 @pytest.mark.parametrize("setting", ["no"])
