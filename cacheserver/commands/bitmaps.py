@@ -220,7 +220,7 @@ def bitpos(c: Any, argv: list[bytes]) -> int:
     since="2.6.0",
     summary="Store the AND, OR, XOR or NOT of string values in a key; return the result's length.",
     complexity="O(N)",
-    syntax="<AND | OR | XOR | NOT> destkey key [key ...]",
+    syntax="operation destkey key [key ...]",
     key_specs=[keyspec("OW update", begin=2), keyspec("RO access", begin=3, lastkey=-1)],
 )
 def bitop(c: Any, argv: list[bytes]) -> int:

@@ -662,22 +662,23 @@ def incr_by(c: Any, key: bytes, incr: int) -> int:
 
 
 _COUNTER = dict(flags="write denyoom fast", keys=(1, 1, 1), group="string", complexity="O(1)")
+_COUNTER_KEYS = [keyspec("RW access update")]
 
 
 @command("incr", 2, summary="Add one to the integer value of a key (0 if missing).", syntax="key",
-         key_specs=[keyspec("RW access update")], **_COUNTER)  # fmt: skip
+         key_specs=_COUNTER_KEYS, **_COUNTER)  # fmt: skip
 def incr(c: Any, argv: list[bytes]) -> int:
     return incr_by(c, argv[1], 1)
 
 
 @command("decr", 2, summary="Subtract one from the integer value of a key (0 if missing).", syntax="key",
-         key_specs=[keyspec("RW access update")], **_COUNTER)  # fmt: skip
+         key_specs=_COUNTER_KEYS, **_COUNTER)  # fmt: skip
 def decr(c: Any, argv: list[bytes]) -> int:
     return incr_by(c, argv[1], -1)
 
 
 @command("incrby", 3, summary="Add an integer to the integer value of a key (0 if missing).",
-         syntax="key increment", key_specs=[keyspec("RW access update")], **_COUNTER)  # fmt: skip
+         syntax="key increment", key_specs=_COUNTER_KEYS, **_COUNTER)  # fmt: skip
 def incrby(c: Any, argv: list[bytes]) -> int:
     n = parse_ll(argv[2])
     if n is None:
@@ -686,7 +687,7 @@ def incrby(c: Any, argv: list[bytes]) -> int:
 
 
 @command("decrby", 3, summary="Subtract an integer from the integer value of a key (0 if missing).",
-         syntax="key decrement", key_specs=[keyspec("RW access update")], **_COUNTER)  # fmt: skip
+         syntax="key decrement", key_specs=_COUNTER_KEYS, **_COUNTER)  # fmt: skip
 def decrby(c: Any, argv: list[bytes]) -> int:
     n = parse_ll(argv[2])
     if n is None:
@@ -702,7 +703,7 @@ def decrby(c: Any, argv: list[bytes]) -> int:
     since="2.6.0",
     summary="Add a floating point number to the value of a key (0 if missing); return the new value.",
     syntax="key increment",
-    key_specs=[keyspec("RW access update")],
+    key_specs=_COUNTER_KEYS,
     **_COUNTER,
 )
 def incrbyfloat(c: Any, argv: list[bytes]) -> bytes:
@@ -751,7 +752,7 @@ def incrbyfloat(c: Any, argv: list[bytes]) -> bytes:
     since="7.0.0",
     summary="Find the longest common subsequence of the string values of two keys.",
     complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
-    syntax="key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
+    syntax="key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]",
     key_specs=[keyspec("RO access", lastkey=1)],
 )
 def lcs(c: Any, argv: list[bytes]) -> Any:

@@ -9,6 +9,7 @@ and ``bytes`` methods so it runs at C speed, never a Python loop per byte.
 from __future__ import annotations
 
 _M64 = (1 << 64) - 1
+_CHUNK = 1 << 20  # bytes per step of whole-string scans: bounds the temporaries on 512MB values
 _NOT_TABLE = bytes(255 - i for i in range(256))
 
 OVERFLOW_WRAP = 0
@@ -37,10 +38,18 @@ def _clamp_range(start: int, end: int, total: int) -> tuple[int, int]:
     return start, end
 
 
+def _popcount(data: bytes | bytearray, start: int, end: int) -> int:
+    """Set bits in ``data[start:end]``, a chunk at a time so no huge temporary is made."""
+    total = 0
+    for pos in range(start, end, _CHUNK):
+        total += int.from_bytes(data[pos : min(end, pos + _CHUNK)], "big").bit_count()
+    return total
+
+
 def count_bits(data: bytes | bytearray, start: int | None = None, end: int | None = None, bit_unit: bool = False) -> int:
     """BITCOUNT: set bits in the whole string, or in [start, end] (bytes, or bits if ``bit_unit``)."""
     if start is None or end is None:
-        return int.from_bytes(data, "big").bit_count()
+        return _popcount(data, 0, len(data))
     if start < 0 and end < 0 and start > end:
         return 0
     total = len(data) * 8 if bit_unit else len(data)
@@ -48,35 +57,36 @@ def count_bits(data: bytes | bytearray, start: int | None = None, end: int | Non
     if start > end:
         return 0
     if not bit_unit:
-        return int.from_bytes(data[start : end + 1], "big").bit_count()
+        return _popcount(data, start, end + 1)
     first, last = start >> 3, end >> 3
-    chunk = int.from_bytes(data[first : last + 1], "big")
-    width = (last - first + 1) * 8
-    # Keep only the bits from start%8 (counted from the left of the first byte) to end.
-    chunk &= (1 << (width - (start & 7))) - 1
-    chunk >>= 7 - (end & 7)
-    return chunk.bit_count()
+    count = _popcount(data, first, last + 1)
+    # Take away the bits of the edge bytes that lie outside the range.
+    count -= (data[first] >> (8 - (start & 7))).bit_count()
+    count -= (data[last] & ((1 << (7 - (end & 7))) - 1)).bit_count()
+    return count
 
 
 def _first_bit(data: bytes | bytearray, bit: int, lo: int, hi: int) -> int:
     """Index of the first bit equal to ``bit`` within bits [lo, hi] of ``data``, or -1."""
     first, last = lo >> 3, hi >> 3
-    chunk = bytearray(data[first : last + 1])
-    # Give the bits outside the range the value we are not looking for.
-    head = 0xFF << (8 - (lo & 7)) & 0xFF
-    tail = (1 << (7 - (hi & 7))) - 1
-    if bit:
-        chunk[0] &= ~head & 0xFF
-        chunk[-1] &= ~tail & 0xFF
-        skipped = len(chunk) - len(chunk.lstrip(b"\x00"))
-    else:
-        chunk[0] |= head
-        chunk[-1] |= tail
-        skipped = len(chunk) - len(chunk.lstrip(b"\xff"))
-    if skipped == len(chunk):
-        return -1
-    byte = chunk[skipped] if bit else chunk[skipped] ^ 0xFF
-    return (first + skipped) * 8 + 8 - byte.bit_length()
+    head = 0xFF << (8 - (lo & 7)) & 0xFF  # bits of the first byte before ``lo``
+    tail = (1 << (7 - (hi & 7))) - 1  # bits of the last byte after ``hi``
+    no_match = b"\x00" if bit else b"\xff"
+    pos = first
+    while pos <= last:
+        end = min(last + 1, pos + _CHUNK)
+        chunk = bytearray(data[pos:end])
+        # Give the bits outside the range the value we are not looking for.
+        if pos == first:
+            chunk[0] = chunk[0] & ~head & 0xFF if bit else chunk[0] | head
+        if end == last + 1:
+            chunk[-1] = chunk[-1] & ~tail & 0xFF if bit else chunk[-1] | tail
+        rest = chunk.lstrip(no_match)
+        if rest:
+            byte = rest[0] if bit else rest[0] ^ 0xFF
+            return (pos + len(chunk) - len(rest)) * 8 + 8 - byte.bit_length()
+        pos = end
+    return -1
 
 
 def bitpos(
