@@ -221,7 +221,7 @@ def parse_syntax(syntax: str) -> list[_Arg]:
         members = [a[0] if len(a) == 1 else _Arg("_".join(x.name for x in a), "block", args=a) for a in alts]
         if len(members) == 1:
             return members[0]
-        return _Arg("-".join(m.name for m in members), "oneof", args=members)
+        return _Arg("_".join(m.name for m in members), "oneof", args=members)
 
     top = alternatives(None)
     if top is None:
@@ -235,6 +235,15 @@ def _repeat_of(items: list[_Arg], group: _Arg) -> bool:
         return False
     rep = group.args
     n = len(rep)
+    if n == 1 and items and items[-1].token and not rep[0].token and items[-1].name == rep[0].name:
+        # "ID client-id [client-id ...]": one token followed by several values.
+        prev = items.pop()
+        value = _Arg(prev.name, prev.type)
+        value.flags.append("multiple")
+        block = _Arg(prev.token.lower(), "block", token=prev.token, args=[value])
+        block.flags = prev.flags
+        items.append(block)
+        return True
     if n == 0 or len(items) < n or not all(a.same_as(b) for a, b in zip(items[-n:], rep)):
         # "[key ...]" alone: an optional repeated argument.
         if n == 1:

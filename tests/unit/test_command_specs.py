@@ -29,6 +29,8 @@ def _bounds(args: list[_Arg]) -> tuple[int, float]:
             a_lo, a_hi = min(x[0] for x in inner), max(x[1] for x in inner)
         elif a.type == "block":
             a_lo, a_hi = _bounds(a.args)
+            if a.token is not None:
+                a_lo, a_hi = a_lo + 1, a_hi + 1
         else:
             a_lo = 1 if a.type == "pure-token" or a.token is None else 2
             a_hi = float(a_lo)
@@ -69,7 +71,7 @@ def test_the_syntax_parser_reads_redis_notation():
     assert [(a.name, a.type, a.token, a.flags) for a in args[:4]] == [
         ("key", "key", None, []),
         ("value", "string", None, []),
-        ("nx-xx", "oneof", None, ["optional"]),
+        ("nx_xx", "oneof", None, ["optional"]),
         ("get", "pure-token", "GET", ["optional"]),
     ]
     assert [(m.type, m.token) for m in args[4].args] == [("integer", "EX"), ("integer", "PX"), ("pure-token", "KEEPTTL")]
@@ -83,5 +85,8 @@ def test_the_syntax_parser_reads_redis_notation():
         parse_syntax("key [NX")
     (op,) = parse_syntax("<AND | OR>")
     assert (op.type, [m.token for m in op.args]) == ("oneof", ["AND", "OR"])
+    (ids,) = parse_syntax("[ID client-id [client-id ...]]")
+    assert (ids.name, ids.type, ids.token, ids.flags) == ("id", "block", "ID", ["optional"])
+    assert (ids.args[0].name, ids.args[0].flags) == ("client-id", ["multiple"])
     (kind,) = parse_syntax("[TYPE <NORMAL | PUBSUB>]")
     assert (kind.type, kind.token, kind.flags) == ("oneof", "TYPE", ["optional"])
