@@ -86,7 +86,10 @@ class ClientConnection(asyncio.Protocol):
                 self.close()
                 return
         if reader.error is not None:
-            self.protocol_error(reader.error)
+            # Redis parses nothing of a blocked client's input: the error comes after its pending
+            # requests ran (``resume``); only the query buffer limit closes the client at once.
+            if c.pending is None or reader.error.__class__ is QueryBufferLimit:
+                self.protocol_error(reader.error)
         elif not (reader.authenticated and c.authenticated):
             self.run_unauthenticated()
 

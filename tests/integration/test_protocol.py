@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import socket
 import threading
+import time
 
 import pytest
 from helpers import RawConnection, RedisProcess, encode_command
@@ -89,6 +90,22 @@ def test_nul_before_the_line_end_keeps_the_line_open(target, data):
         conn.send(data)
         assert not conn.is_closed(0.3)
         assert conn.buf == b""
+
+
+def test_blocked_client_gets_its_protocol_error_after_it_is_unblocked(target):
+    with target.raw() as blocked, target.raw() as pusher:
+        blocked.send(encode_command("BLPOP", "proto:blk", "0"))
+        for _ in range(200):  # wait until the server has taken the BLPOP
+            if b"cmd=blpop" in pusher.command("CLIENT", "LIST", "TYPE", "normal"):
+                break
+            time.sleep(0.01)
+        blocked.send(b"PING\r\n*abc\r\n")  # Redis does not read a blocked client's input
+        assert not blocked.is_closed(0.3)
+        assert blocked.buf == b""
+        assert pusher.command("LPUSH", "proto:blk", "x") == b":1\r\n"
+        assert read_until_closed(blocked) == (
+            b"*2\r\n$9\r\nproto:blk\r\n$1\r\nx\r\n+PONG\r\n" + protocol_error(b"invalid multibulk length")
+        )
 
 
 def test_empty_and_negative_multibulk_are_ignored(raw):
@@ -208,6 +225,18 @@ def test_pipeline_one_byte_at_a_time(target):
         for i in range(len(data)):
             conn.send(data[i : i + 1])
         assert read_replies(conn, len(expected)) == expected
+
+
+def test_pipeline_split_in_two_at_every_byte(target):
+    data = b"".join(encode_command(*cmd) for cmd in PIPELINE[:6]) + b"ECHO inline\r\n"
+    with target.raw() as conn:
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.send(data)
+        expected = read_replies(conn, 7)
+        for i in range(1, len(data)):
+            conn.send(data[:i])
+            conn.send(data[i:])
+            assert read_replies(conn, 7) == expected, f"split at {i}"
 
 
 def test_pipeline_in_random_chunks(target):
