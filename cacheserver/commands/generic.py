@@ -473,20 +473,26 @@ def _expire(c: Any, argv: list[bytes], relative: bool, seconds: bool, name: str)
     return 1
 
 
-_EXPIRE_HISTORY = [("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")]
 _EXPIRE_SYNTAX = "key {} [NX | XX | GT | LT]"
+_EXPIRE_FACTS: dict[str, Any] = dict(
+    flags="write fast",
+    keys=(1, 1, 1),
+    complexity="O(1)",
+    key_specs=[keyspec("RW update")],
+    history=[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
+)
+_TTL_HISTORY = [("2.8.0", "Added the -2 reply.")]
+_TTL_FACTS: dict[str, Any] = dict(
+    flags="readonly fast", keys=(1, 1, 1), complexity="O(1)", syntax="key", key_specs=[keyspec("RO access")]
+)
 
 
 @command(
     "expire",
     -3,
-    flags="write fast",
-    keys=(1, 1, 1),
     summary="Set a key's time to live in seconds.",
-    complexity="O(1)",
     syntax=_EXPIRE_SYNTAX.format("seconds"),
-    key_specs=[keyspec("RW update")],
-    history=_EXPIRE_HISTORY,
+    **_EXPIRE_FACTS,
 )
 def expire(c: Any, argv: list[bytes]) -> int:
     return _expire(c, argv, relative=True, seconds=True, name="expire")
@@ -495,14 +501,10 @@ def expire(c: Any, argv: list[bytes]) -> int:
 @command(
     "pexpire",
     -3,
-    flags="write fast",
-    keys=(1, 1, 1),
     since="2.6.0",
     summary="Set a key's time to live in milliseconds.",
-    complexity="O(1)",
     syntax=_EXPIRE_SYNTAX.format("milliseconds"),
-    key_specs=[keyspec("RW update")],
-    history=_EXPIRE_HISTORY,
+    **_EXPIRE_FACTS,
 )
 def pexpire(c: Any, argv: list[bytes]) -> int:
     return _expire(c, argv, relative=True, seconds=False, name="pexpire")
@@ -511,14 +513,10 @@ def pexpire(c: Any, argv: list[bytes]) -> int:
 @command(
     "expireat",
     -3,
-    flags="write fast",
-    keys=(1, 1, 1),
     since="1.2.0",
     summary="Set the expiration of a key as a Unix timestamp in seconds.",
-    complexity="O(1)",
     syntax=_EXPIRE_SYNTAX.format("unix-time-seconds"),
-    key_specs=[keyspec("RW update")],
-    history=_EXPIRE_HISTORY,
+    **_EXPIRE_FACTS,
 )
 def expireat(c: Any, argv: list[bytes]) -> int:
     return _expire(c, argv, relative=False, seconds=True, name="expireat")
@@ -527,14 +525,10 @@ def expireat(c: Any, argv: list[bytes]) -> int:
 @command(
     "pexpireat",
     -3,
-    flags="write fast",
-    keys=(1, 1, 1),
     since="2.6.0",
     summary="Set the expiration of a key as a Unix timestamp in milliseconds.",
-    complexity="O(1)",
     syntax=_EXPIRE_SYNTAX.format("unix-time-milliseconds"),
-    key_specs=[keyspec("RW update")],
-    history=_EXPIRE_HISTORY,
+    **_EXPIRE_FACTS,
 )
 def pexpireat(c: Any, argv: list[bytes]) -> int:
     return _expire(c, argv, relative=False, seconds=False, name="pexpireat")
@@ -554,14 +548,10 @@ def _ttl(c: Any, key: bytes, ms: bool, absolute: bool) -> int:
 @command(
     "ttl",
     2,
-    flags="readonly fast",
-    keys=(1, 1, 1),
     summary="Return the time to live of a key in seconds.",
-    complexity="O(1)",
-    syntax="key",
     tips="nondeterministic_output",
-    key_specs=[keyspec("RO access")],
-    history=[("2.8.0", "Added the -2 reply.")],
+    history=_TTL_HISTORY,
+    **_TTL_FACTS,
 )
 def ttl(c: Any, argv: list[bytes]) -> int:
     return _ttl(c, argv[1], ms=False, absolute=False)
@@ -570,15 +560,11 @@ def ttl(c: Any, argv: list[bytes]) -> int:
 @command(
     "pttl",
     2,
-    flags="readonly fast",
-    keys=(1, 1, 1),
     since="2.6.0",
     summary="Return the time to live of a key in milliseconds.",
-    complexity="O(1)",
-    syntax="key",
     tips="nondeterministic_output",
-    key_specs=[keyspec("RO access")],
-    history=[("2.8.0", "Added the -2 reply.")],
+    history=_TTL_HISTORY,
+    **_TTL_FACTS,
 )
 def pttl(c: Any, argv: list[bytes]) -> int:
     return _ttl(c, argv[1], ms=True, absolute=False)
@@ -587,13 +573,9 @@ def pttl(c: Any, argv: list[bytes]) -> int:
 @command(
     "expiretime",
     2,
-    flags="readonly fast",
-    keys=(1, 1, 1),
     since="7.0.0",
     summary="Return the expiration time of a key as a Unix timestamp in seconds.",
-    complexity="O(1)",
-    syntax="key",
-    key_specs=[keyspec("RO access")],
+    **_TTL_FACTS,
 )
 def expiretime(c: Any, argv: list[bytes]) -> int:
     return _ttl(c, argv[1], ms=False, absolute=True)
@@ -602,13 +584,9 @@ def expiretime(c: Any, argv: list[bytes]) -> int:
 @command(
     "pexpiretime",
     2,
-    flags="readonly fast",
-    keys=(1, 1, 1),
     since="7.0.0",
     summary="Return the expiration time of a key as a Unix timestamp in milliseconds.",
-    complexity="O(1)",
-    syntax="key",
-    key_specs=[keyspec("RO access")],
+    **_TTL_FACTS,
 )
 def pexpiretime(c: Any, argv: list[bytes]) -> int:
     return _ttl(c, argv[1], ms=True, absolute=True)
@@ -646,6 +624,7 @@ OBJECT = container(
     summary="A container for object introspection commands.",
     complexity="Depends on subcommand.",
 )
+OBJECT.acl = ("@slow",)  # Redis gives the container itself no @keyspace category, only its subcommands
 
 _OBJECT_HELP = [
     "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -707,7 +686,9 @@ def object_freq(c: Any, argv: list[bytes]) -> int | None:
     return db.lru.get(key, 0) & 0xFF  # Redis's layout: minutes << 8 | logarithmic counter
 
 
-@command("object|idletime", 3, since="2.2.3", summary="Return the seconds since a key was last accessed.", **_OBJECT_KEY)
+@command(
+    "object|idletime", 3, since="2.2.3", summary="Return the seconds since a key was last accessed.", **_OBJECT_KEY
+)
 def object_idletime(c: Any, argv: list[bytes]) -> int | None:
     key = argv[2]
     if _object_value(c, key) is None:
