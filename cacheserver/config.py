@@ -14,7 +14,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cacheserver.keyspace import notifications
 
@@ -220,7 +221,7 @@ def _parse_percentiles(raw: str) -> list[float]:
 
 
 def _format_percentiles(v: list[float]) -> str:
-    return " ".join(("%g" % p) if p != int(p) else str(int(p)) for p in v)
+    return " ".join(f"{p:g}" if p != int(p) else str(int(p)) for p in v)
 
 
 def _parse_dir(raw: str) -> str:
@@ -273,7 +274,7 @@ _SPECIAL_FORMATTERS: dict[str, Callable[[Any], str]] = {
     "bind": lambda v: " ".join(v),
     "oom-score-adj-values": lambda v: " ".join(map(str, v)),
     "latency-tracking-info-percentiles": _format_percentiles,
-    "unixsocketperm": lambda v: "%o" % v if v else "0",
+    "unixsocketperm": lambda v: f"{v:o}" if v else "0",
 }
 
 # Redis 7.0's directives with their built-in defaults (``redis-server`` with no config file), except
@@ -309,7 +310,9 @@ DIRECTIVES: list[Directive] = [
     Directive("bind-source-addr", STRING, ""),
     Directive("bio_cpulist", STRING, "", mutable=False),
     Directive("busy-reply-threshold", INT, "5000"),
-    Directive("client-output-buffer-limit", SPECIAL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    Directive(
+        "client-output-buffer-limit", SPECIAL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+    ),
     Directive("client-query-buffer-limit", MEMORY, "1073741824"),
     Directive("cluster-allow-pubsubshard-when-down", BOOL, "yes"),
     Directive("cluster-allow-reads-when-down", BOOL, "no"),
@@ -368,7 +371,12 @@ DIRECTIVES: list[Directive] = [
     Directive("maxmemory", MEMORY, "0"),
     Directive("maxmemory-clients", SPECIAL, "0"),
     Directive("maxmemory-eviction-tenacity", INT, "10"),
-    Directive("maxmemory-policy", ENUM, "noeviction", choices="volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction"),
+    Directive(
+        "maxmemory-policy",
+        ENUM,
+        "noeviction",
+        choices="volatile-lru volatile-lfu volatile-random volatile-ttl allkeys-lru allkeys-lfu allkeys-random noeviction",
+    ),
     Directive("maxmemory-samples", INT, "5"),
     Directive("min-replicas-max-lag", INT, "10"),
     Directive("min-replicas-to-write", INT, "0"),
@@ -422,7 +430,13 @@ DIRECTIVES: list[Directive] = [
     Directive("stream-node-max-entries", INT, "100"),
     Directive("supervised", ENUM, "no", choices="upstart systemd auto no", mutable=False),
     Directive("syslog-enabled", BOOL, "no", mutable=False),
-    Directive("syslog-facility", ENUM, "local0", choices="user local0 local1 local2 local3 local4 local5 local6 local7", mutable=False),
+    Directive(
+        "syslog-facility",
+        ENUM,
+        "local0",
+        choices="user local0 local1 local2 local3 local4 local5 local6 local7",
+        mutable=False,
+    ),
     Directive("syslog-ident", STRING, "redis", mutable=False),
     Directive("tcp-backlog", INT, "511", mutable=False),
     Directive("tcp-keepalive", INT, "300"),
@@ -624,8 +638,10 @@ class Config:
                 raise ConfigArgError(name, str(e)) from None
         old = {d.name: self.values[d.name] for d, _, _ in parsed}
         applied: list[Directive] = []
+        failing = ""
         try:
             for d, value, name in parsed:
+                failing = name
                 self.values[d.name] = value
                 applied.append(d)
                 for cb in self._watchers.get(d.name, ()):
@@ -635,7 +651,7 @@ class Config:
                 self.values[d.name] = old[d.name]
                 for cb in self._watchers.get(d.name, ()):
                     cb(old[d.name])
-            raise ConfigArgError(name, str(e)) from None
+            raise ConfigArgError(failing, str(e)) from None
 
     def matching(self, pattern: str) -> list[tuple[str, str]]:
         """(name, value) pairs for CONFIG GET: exact names and aliases, or glob patterns."""

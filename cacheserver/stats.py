@@ -14,16 +14,37 @@ import platform
 import resource
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Section names in the order INFO prints them; ``default`` is what plain INFO shows.
 SECTION_ORDER = (
-    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
-    "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
 )
 DEFAULT_SECTIONS = (
-    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
-    "errorstats", "cluster", "keyspace",
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
 )
 ALL_SECTIONS = tuple(s for s in SECTION_ORDER if s != "modules")
 
@@ -37,8 +58,8 @@ def human_bytes(n: float) -> str:
     n = float(n)
     for unit, scale in (("B", 1), ("K", 1024), ("M", 1024**2), ("G", 1024**3), ("T", 1024**4), ("P", 1024**5)):
         if n < scale * 1024 or unit == "P":
-            return "%dB" % n if unit == "B" else "%.2f%s" % (n / scale, unit)
-    return "%dB" % n  # pragma: no cover
+            return f"{int(n)}B" if unit == "B" else f"{n / scale:.2f}{unit}"
+    return f"{int(n)}B"  # pragma: no cover
 
 
 def process_rss() -> int:
@@ -225,8 +246,8 @@ def _stats(s: Any) -> Fields:
         ("total_net_output_bytes", st.net_output_bytes),
         ("total_net_repl_input_bytes", 0),
         ("total_net_repl_output_bytes", 0),
-        ("instantaneous_input_kbps", "%.2f" % (_rate(st.in_samples) / 1024)),
-        ("instantaneous_output_kbps", "%.2f" % (_rate(st.out_samples) / 1024)),
+        ("instantaneous_input_kbps", f"{_rate(st.in_samples) / 1024:.2f}"),
+        ("instantaneous_output_kbps", f"{_rate(st.out_samples) / 1024:.2f}"),
         ("instantaneous_input_repl_kbps", "0.00"),
         ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", st.rejected_connections),
@@ -234,7 +255,7 @@ def _stats(s: Any) -> Fields:
         ("sync_partial_ok", 0),
         ("sync_partial_err", 0),
         ("expired_keys", ks.expired_keys),
-        ("expired_stale_perc", "%.2f" % st.expired_stale_perc),
+        ("expired_stale_perc", f"{st.expired_stale_perc:.2f}"),
         ("expired_time_cap_reached_count", 0),
         ("expire_cycle_cpu_milliseconds", 0),
         ("evicted_keys", ks.evicted_keys),
@@ -302,12 +323,12 @@ def _cpu(s: Any) -> Fields:
     except (AttributeError, ValueError):
         thread = self_usage
     return [
-        ("used_cpu_sys", "%.6f" % self_usage.ru_stime),
-        ("used_cpu_user", "%.6f" % self_usage.ru_utime),
-        ("used_cpu_sys_children", "%.6f" % children.ru_stime),
-        ("used_cpu_user_children", "%.6f" % children.ru_utime),
-        ("used_cpu_sys_main_thread", "%.6f" % thread.ru_stime),
-        ("used_cpu_user_main_thread", "%.6f" % thread.ru_utime),
+        ("used_cpu_sys", f"{self_usage.ru_stime:.6f}"),
+        ("used_cpu_user", f"{self_usage.ru_utime:.6f}"),
+        ("used_cpu_sys_children", f"{children.ru_stime:.6f}"),
+        ("used_cpu_user_children", f"{children.ru_utime:.6f}"),
+        ("used_cpu_sys_main_thread", f"{thread.ru_stime:.6f}"),
+        ("used_cpu_user_main_thread", f"{thread.ru_utime:.6f}"),
     ]
 
 

@@ -72,22 +72,44 @@ def _text(c: Any, lines: list[str]) -> Verbatim:
     return Verbatim("".join(line + "\n" for line in lines).encode("utf-8", "surrogateescape"))
 
 
-@command("client|id", 2, flags="noscript loading stale", group="connection", since="5.0.0",
-         summary="Return the ID of this connection.", complexity="O(1)")
+@command(
+    "client|id",
+    2,
+    flags="noscript loading stale",
+    group="connection",
+    since="5.0.0",
+    summary="Return the ID of this connection.",
+    complexity="O(1)",
+)
 def client_id(c: Any, argv: list[bytes]) -> int:
     return c.id
 
 
-@command("client|setname", 3, flags="noscript loading stale", group="connection", since="2.6.9",
-         summary="Name this connection (shown by CLIENT LIST).", complexity="O(1)", syntax="connection-name")
+@command(
+    "client|setname",
+    3,
+    flags="noscript loading stale",
+    group="connection",
+    since="2.6.9",
+    summary="Name this connection (shown by CLIENT LIST).",
+    complexity="O(1)",
+    syntax="connection-name",
+)
 def client_setname(c: Any, argv: list[bytes]) -> Any:
     validate_client_name(argv[2])
     c.name = argv[2]
     return OK
 
 
-@command("client|getname", 2, flags="noscript loading stale", group="connection", since="2.6.9",
-         summary="Return this connection's name.", complexity="O(1)")
+@command(
+    "client|getname",
+    2,
+    flags="noscript loading stale",
+    group="connection",
+    since="2.6.9",
+    summary="Return this connection's name.",
+    complexity="O(1)",
+)
 def client_getname(c: Any, argv: list[bytes]) -> Any:
     return c.name if c.name else None
 
@@ -97,18 +119,23 @@ def _valid_lib_text(value: bytes) -> bool:
     return all(33 <= ch <= 126 for ch in value)
 
 
-@command("client|setinfo", 4, flags="noscript loading stale", group="connection", since="7.2.0",
-         summary="Record the client library's name or version for CLIENT LIST.", complexity="O(1)",
-         syntax="LIB-NAME libname | LIB-VER libver")
+@command(
+    "client|setinfo",
+    4,
+    flags="noscript loading stale",
+    group="connection",
+    since="7.2.0",
+    summary="Record the client library's name or version for CLIENT LIST.",
+    complexity="O(1)",
+    syntax="LIB-NAME libname | LIB-VER libver",
+)
 def client_setinfo(c: Any, argv: list[bytes]) -> Any:
     attr = argv[2].upper()
     value = argv[3]
     if attr not in (b"LIB-NAME", b"LIB-VER"):
         raise CommandError(f"Unrecognized option '{errors.arg_text(argv[2])}'")
     if not _valid_lib_text(value):
-        raise CommandError(
-            f"{attr.decode()} cannot contain spaces, newlines or special characters."
-        )
+        raise CommandError(f"{attr.decode()} cannot contain spaces, newlines or special characters.")
     text = value.decode("utf-8", "surrogateescape")
     if attr == b"LIB-NAME":
         c.lib_name = text
@@ -136,19 +163,33 @@ def _filter_clients(c: Any, argv: list[bytes]) -> list[Any]:
     raise errors.SYNTAX
 
 
-@command("client|list", -2, flags="admin noscript loading stale", group="connection", since="2.4.0",
-         summary="List the connected clients, one line each.", complexity="O(N) where N is the number of client connections",
-         syntax="[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-         tips="nondeterministic_output")
+@command(
+    "client|list",
+    -2,
+    flags="admin noscript loading stale",
+    group="connection",
+    since="2.4.0",
+    summary="List the connected clients, one line each.",
+    complexity="O(N) where N is the number of client connections",
+    syntax="[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
+    tips="nondeterministic_output",
+)
 def client_list(c: Any, argv: list[bytes]) -> Any:
     clients = _filter_clients(c, argv)
     now = c.server.clock.now_ms
     return _text(c, [client_info_line(x, now, "client|list" if x is c else None) for x in clients])
 
 
-@command("client|info", 2, flags="noscript loading stale", group="connection", since="6.2.0",
-         tips="nondeterministic_output",
-         summary="Describe this connection as one CLIENT LIST line.", complexity="O(1)")
+@command(
+    "client|info",
+    2,
+    flags="noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    tips="nondeterministic_output",
+    summary="Describe this connection as one CLIENT LIST line.",
+    complexity="O(1)",
+)
 def client_info(c: Any, argv: list[bytes]) -> Any:
     return _text(c, [client_info_line(c, c.server.clock.now_ms, "client|info")])
 
@@ -169,11 +210,17 @@ def _user_exists(server: Any, name: str) -> bool:
     return name == "default" if users is None else name in users
 
 
-@command("client|kill", -3, flags="admin noscript loading stale", group="connection", since="2.4.0",
-         summary="Close client connections chosen by address or by filters.",
-         complexity="O(N) where N is the number of client connections",
-         syntax="ip:port | <[ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] "
-                "[ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>")
+@command(
+    "client|kill",
+    -3,
+    flags="admin noscript loading stale",
+    group="connection",
+    since="2.4.0",
+    summary="Close client connections chosen by address or by filters.",
+    complexity="O(N) where N is the number of client connections",
+    syntax="ip:port | <[ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] "
+    "[ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>",
+)
 def client_kill(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if len(argv) == 3:
@@ -233,9 +280,16 @@ def client_kill(c: Any, argv: list[bytes]) -> Any:
     return killed
 
 
-@command("client|reply", 3, flags="noscript loading stale", group="connection", since="3.2.0",
-         summary="Turn this connection's replies on or off, or skip the next one.", complexity="O(1)",
-         syntax="ON | OFF | SKIP")
+@command(
+    "client|reply",
+    3,
+    flags="noscript loading stale",
+    group="connection",
+    since="3.2.0",
+    summary="Turn this connection's replies on or off, or skip the next one.",
+    complexity="O(1)",
+    syntax="ON | OFF | SKIP",
+)
 def client_reply(c: Any, argv: list[bytes]) -> Any:
     mode = argv[2].upper()
     if mode == b"ON":
@@ -263,16 +317,31 @@ def _on_off(argv: list[bytes]) -> bool:
     raise errors.SYNTAX
 
 
-@command("client|no-evict", 3, flags="admin noscript loading stale", group="connection", since="7.0.0",
-         summary="Exempt this connection from client eviction.", complexity="O(1)", syntax="ON | OFF")
+@command(
+    "client|no-evict",
+    3,
+    flags="admin noscript loading stale",
+    group="connection",
+    since="7.0.0",
+    summary="Exempt this connection from client eviction.",
+    complexity="O(1)",
+    syntax="ON | OFF",
+)
 def client_no_evict(c: Any, argv: list[bytes]) -> Any:
     c.no_evict = _on_off(argv)
     return OK
 
 
-@command("client|no-touch", 3, flags="noscript loading stale", group="connection", since="7.2.0",
-         summary="Keep this connection's commands from changing the keys' access times.", complexity="O(1)",
-         syntax="ON | OFF")
+@command(
+    "client|no-touch",
+    3,
+    flags="noscript loading stale",
+    group="connection",
+    since="7.2.0",
+    summary="Keep this connection's commands from changing the keys' access times.",
+    complexity="O(1)",
+    syntax="ON | OFF",
+)
 def client_no_touch(c: Any, argv: list[bytes]) -> Any:
     c.no_touch = _on_off(argv)
     server = c.server
@@ -410,9 +479,16 @@ def pause_of(server: Any) -> Pause:
     return p
 
 
-@command("client|pause", -3, flags="admin noscript loading stale", group="connection", since="3.0.0",
-         summary="Postpone the commands of all clients, or only their writes, for a while.", complexity="O(1)",
-         syntax="timeout [WRITE | ALL]")
+@command(
+    "client|pause",
+    -3,
+    flags="admin noscript loading stale",
+    group="connection",
+    since="3.0.0",
+    summary="Postpone the commands of all clients, or only their writes, for a while.",
+    complexity="O(1)",
+    syntax="timeout [WRITE | ALL]",
+)
 def client_pause(c: Any, argv: list[bytes]) -> Any:
     timeout = parse_ll(argv[2])
     if timeout is None:
@@ -432,8 +508,15 @@ def client_pause(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("client|unpause", 2, flags="admin noscript loading stale", group="connection", since="6.2.0",
-         summary="End a CLIENT PAUSE and run the postponed commands.", complexity="O(N) Where N is the number of paused clients")
+@command(
+    "client|unpause",
+    2,
+    flags="admin noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    summary="End a CLIENT PAUSE and run the postponed commands.",
+    complexity="O(N) Where N is the number of paused clients",
+)
 def client_unpause(c: Any, argv: list[bytes]) -> Any:
     p = c.server.client_pause
     if p is not None and p.active:
@@ -503,7 +586,14 @@ def help_reply(lines: list[str]) -> list[str]:
     return list(lines)
 
 
-@command("client|help", 2, flags="loading stale", group="connection", since="5.0.0",
-         summary="Describe the CLIENT subcommands.", complexity="O(1)")
+@command(
+    "client|help",
+    2,
+    flags="loading stale",
+    group="connection",
+    since="5.0.0",
+    summary="Describe the CLIENT subcommands.",
+    complexity="O(1)",
+)
 def client_help(c: Any, argv: list[bytes]) -> Any:
     return help_reply(HELP_LINES)

@@ -70,14 +70,21 @@ def _key_specs(spec: CommandSpec) -> list[Any]:
     else:
         kflags = ["RO", "access"]
     return [
-        Map([
-            (b"flags", SetReply(Status(f) for f in kflags)),
-            (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
-            (b"find_keys", Map([
-                (b"type", b"range"),
-                (b"spec", Map([(b"lastkey", last), (b"keystep", spec.key_step), (b"limit", 0)])),
-            ])),
-        ])
+        Map(
+            [
+                (b"flags", SetReply(Status(f) for f in kflags)),
+                (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
+                (
+                    b"find_keys",
+                    Map(
+                        [
+                            (b"type", b"range"),
+                            (b"spec", Map([(b"lastkey", last), (b"keystep", spec.key_step), (b"limit", 0)])),
+                        ]
+                    ),
+                ),
+            ]
+        )
     ]
 
 
@@ -114,11 +121,42 @@ def command_info(spec: CommandSpec) -> list[Any]:
 
 _TOKEN_RE = re.compile(r"\[|\]|<|>|\||\.\.\.|[^\s\[\]|<>]+")
 _INTEGER_NAMES = {
-    "seconds", "milliseconds", "count", "timeout", "index", "offset", "start", "end", "stop", "numkeys",
-    "numreplicas", "db", "destination-db", "index1", "index2", "client-id", "ttl", "len", "numlocal",
-    "increment-int", "bit", "numsubcommands", "maxlen", "threshold",
+    "seconds",
+    "milliseconds",
+    "count",
+    "timeout",
+    "index",
+    "offset",
+    "start",
+    "end",
+    "stop",
+    "numkeys",
+    "numreplicas",
+    "db",
+    "destination-db",
+    "index1",
+    "index2",
+    "client-id",
+    "ttl",
+    "len",
+    "numlocal",
+    "increment-int",
+    "bit",
+    "numsubcommands",
+    "maxlen",
+    "threshold",
 }
-_DOUBLE_NAMES = {"score", "min-score", "max-score", "increment-float", "longitude", "latitude", "radius", "width", "height"}
+_DOUBLE_NAMES = {
+    "score",
+    "min-score",
+    "max-score",
+    "increment-float",
+    "longitude",
+    "latitude",
+    "radius",
+    "width",
+    "height",
+}
 _KEY_NAMES = {"key", "destination", "source", "newkey", "destkey", "sourcekey", "srckey", "dstkey"}
 
 
@@ -152,8 +190,11 @@ class _Arg:
 
     def same_as(self, other: _Arg) -> bool:
         return (
-            self.name == other.name and self.type == other.type and self.token == other.token
-            and len(self.args) == len(other.args) and all(a.same_as(b) for a, b in zip(self.args, other.args))
+            self.name == other.name
+            and self.type == other.type
+            and self.token == other.token
+            and len(self.args) == len(other.args)
+            and all(a.same_as(b) for a, b in zip(self.args, other.args, strict=True))
         )
 
 
@@ -244,7 +285,7 @@ def _repeat_of(items: list[_Arg], group: _Arg) -> bool:
         block.flags = prev.flags
         items.append(block)
         return True
-    if n == 0 or len(items) < n or not all(a.same_as(b) for a, b in zip(items[-n:], rep)):
+    if n == 0 or len(items) < n or not all(a.same_as(b) for a, b in zip(items[-n:], rep, strict=True)):
         # "[key ...]" alone: an optional repeated argument.
         if n == 1:
             rep[0].flags += ["optional", "multiple"]
@@ -314,16 +355,30 @@ def _top_level(c: Any) -> list[CommandSpec]:
     return list(c.server.table.specs.values())
 
 
-@command("command|count", 2, flags="loading stale", group="connection", since="2.8.13",
-         summary="Return how many commands the server has.", complexity="O(1)")
+@command(
+    "command|count",
+    2,
+    flags="loading stale",
+    group="connection",
+    since="2.8.13",
+    summary="Return how many commands the server has.",
+    complexity="O(1)",
+)
 def command_count(c: Any, argv: list[bytes]) -> int:
     return len(c.server.table.specs)
 
 
-@command("command|info", -2, flags="loading stale", group="connection", since="2.8.13",
-         summary="Describe the named commands (all commands without names).",
-         complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
-         tips="nondeterministic_output_order")
+@command(
+    "command|info",
+    -2,
+    flags="loading stale",
+    group="connection",
+    since="2.8.13",
+    summary="Describe the named commands (all commands without names).",
+    complexity="O(N) where N is the number of commands to look up",
+    syntax="[command-name [command-name ...]]",
+    tips="nondeterministic_output_order",
+)
 def command_info_cmd(c: Any, argv: list[bytes]) -> Any:
     if len(argv) == 2:
         return [command_info(s) for s in _top_level(c)]
@@ -343,20 +398,33 @@ def _lookup_full(c: Any, name: bytes) -> CommandSpec | None:
     return table.lookup(name)
 
 
-@command("command|docs", -2, flags="loading stale", group="connection", since="7.0.0",
-         summary="Return the documentation of the named commands (all without names).",
-         complexity="O(N) where N is the number of commands to look up", syntax="[command-name [command-name ...]]",
-         tips="nondeterministic_output_order")
+@command(
+    "command|docs",
+    -2,
+    flags="loading stale",
+    group="connection",
+    since="7.0.0",
+    summary="Return the documentation of the named commands (all without names).",
+    complexity="O(N) where N is the number of commands to look up",
+    syntax="[command-name [command-name ...]]",
+    tips="nondeterministic_output_order",
+)
 def command_docs_cmd(c: Any, argv: list[bytes]) -> Any:
     specs = _top_level(c) if len(argv) == 2 else [s for s in (_lookup_full(c, n) for n in argv[2:]) if s is not None]
     return Map([(s.fullname.encode(), command_docs(s)) for s in specs])
 
 
-@command("command|list", -2, flags="loading stale", group="connection", since="7.0.0",
-         summary="Return the names of the commands, optionally filtered.",
-         complexity="O(N) where N is the total number of Redis commands",
-         syntax="[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
-         tips="nondeterministic_output_order")
+@command(
+    "command|list",
+    -2,
+    flags="loading stale",
+    group="connection",
+    since="7.0.0",
+    summary="Return the names of the commands, optionally filtered.",
+    complexity="O(N) where N is the total number of Redis commands",
+    syntax="[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
+    tips="nondeterministic_output_order",
+)
 def command_list(c: Any, argv: list[bytes]) -> Any:
     names: list[tuple[str, CommandSpec]] = []
     for spec in _top_level(c):
@@ -393,17 +461,31 @@ def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
     return spec, positions
 
 
-@command("command|getkeys", -4, flags="loading stale", group="connection", since="2.8.13",
-         summary="Extract the key names from a full command.", complexity="O(N) where N is the number of arguments to the command",
-         syntax="command arg [arg ...]")
+@command(
+    "command|getkeys",
+    -4,
+    flags="loading stale",
+    group="connection",
+    since="2.8.13",
+    summary="Extract the key names from a full command.",
+    complexity="O(N) where N is the number of arguments to the command",
+    syntax="command arg [arg ...]",
+)
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
     _, positions = _getkeys(c, argv)
     return [argv[2 + i] for i in positions]
 
 
-@command("command|getkeysandflags", -4, flags="loading stale", group="connection", since="7.0.0",
-         summary="Extract the key names and their access flags from a full command.",
-         complexity="O(N) where N is the number of arguments to the command", syntax="command arg [arg ...]")
+@command(
+    "command|getkeysandflags",
+    -4,
+    flags="loading stale",
+    group="connection",
+    since="7.0.0",
+    summary="Extract the key names and their access flags from a full command.",
+    complexity="O(N) where N is the number of arguments to the command",
+    syntax="command arg [arg ...]",
+)
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
     spec, positions = _getkeys(c, argv)
     kflags = ["RW", "update"] if spec.is_write else ["RO", "access"]
@@ -435,8 +517,15 @@ COMMAND_HELP = [
 ]
 
 
-@command("command|help", 2, flags="loading stale", group="connection", since="5.0.0",
-         summary="Describe the COMMAND subcommands.", complexity="O(1)")
+@command(
+    "command|help",
+    2,
+    flags="loading stale",
+    group="connection",
+    since="5.0.0",
+    summary="Describe the COMMAND subcommands.",
+    complexity="O(1)",
+)
 def command_help(c: Any, argv: list[bytes]) -> Any:
     return list(COMMAND_HELP)
 

@@ -212,8 +212,15 @@ CONFIG_HELP = [
 ]
 
 
-@command("config|help", 2, flags="loading stale", group="server", since="5.0.0",
-         summary="Describe the CONFIG subcommands.", complexity="O(1)")
+@command(
+    "config|help",
+    2,
+    flags="loading stale",
+    group="server",
+    since="5.0.0",
+    summary="Describe the CONFIG subcommands.",
+    complexity="O(1)",
+)
 def config_help(c: Any, argv: list[bytes]) -> Any:
     return list(CONFIG_HELP)
 
@@ -248,25 +255,47 @@ def swapdb(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("time", 1, flags="loading stale fast", group="server", since="2.6.0",
-         summary="Return the server's clock: seconds and microseconds.", complexity="O(1)",
-         tips="nondeterministic_output")
+@command(
+    "time",
+    1,
+    flags="loading stale fast",
+    group="server",
+    since="2.6.0",
+    summary="Return the server's clock: seconds and microseconds.",
+    complexity="O(1)",
+    tips="nondeterministic_output",
+)
 def time_(c: Any, argv: list[bytes]) -> Any:
     now = time.time_ns() // 1000
     return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
 
 
-@command("lastsave", 1, flags="loading stale fast", group="server", since="1.0.0", acl="@admin @dangerous",
-         summary="Return the Unix time of the last successful save.", complexity="O(1)",
-         tips="nondeterministic_output")
+@command(
+    "lastsave",
+    1,
+    flags="loading stale fast",
+    group="server",
+    since="1.0.0",
+    acl="@admin @dangerous",
+    summary="Return the Unix time of the last successful save.",
+    complexity="O(1)",
+    tips="nondeterministic_output",
+)
 def lastsave(c: Any, argv: list[bytes]) -> int:
     return c.server.last_save
 
 
-@command("wait", 3, flags="noscript", group="generic", since="3.0.0",
-         tips="request_policy:all_shards response_policy:agg_min",
-         summary="Wait for replicas to acknowledge this connection's writes (there are none: 0).",
-         complexity="O(1)", syntax="numreplicas timeout")
+@command(
+    "wait",
+    3,
+    flags="noscript",
+    group="generic",
+    since="3.0.0",
+    tips="request_policy:all_shards response_policy:agg_min",
+    summary="Wait for replicas to acknowledge this connection's writes (there are none: 0).",
+    complexity="O(1)",
+    syntax="numreplicas timeout",
+)
 def wait(c: Any, argv: list[bytes]) -> int:
     if parse_ll(argv[1]) is None:
         raise errors.NOT_INTEGER
@@ -306,7 +335,7 @@ def _repr_arg(a: bytes) -> str:
         elif 32 <= ch < 127:
             out.append(chr(ch))
         else:
-            out.append("\\x%02x" % ch)
+            out.append(f"\\x{ch:02x}")
     out.append('"')
     return "".join(out)
 
@@ -328,7 +357,7 @@ class MonitorFeed:
             return None
         now = time.time()
         where = f"unix:{c.addr[:-2]}" if c.unix else c.addr
-        line = "+%.6f [%d %s] %s\r\n" % (now, c.db.index, where, " ".join(_repr_arg(a) for a in argv))
+        line = f"+{now:.6f} [{c.db.index} {where}] {' '.join(_repr_arg(a) for a in argv)}\r\n"
         data = line.encode("utf-8", "surrogateescape")
         for m in server.monitors:
             if not m.closed:
@@ -344,8 +373,15 @@ class MonitorFeed:
                 server.remove_gate(self.check)
 
 
-@command("monitor", 1, flags="admin noscript loading stale", group="server", since="1.0.0",
-         summary="Stream every command the server runs to this connection.", complexity="")
+@command(
+    "monitor",
+    1,
+    flags="admin noscript loading stale",
+    group="server",
+    since="1.0.0",
+    summary="Stream every command the server runs to this connection.",
+    complexity="",
+)
 def monitor(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if c.is_monitor:
@@ -364,14 +400,25 @@ def monitor(c: Any, argv: list[bytes]) -> Any:
 # -- SLOWLOG ---------------------------------------------------------------------------------------------
 
 SLOWLOG = container(
-    "slowlog", group="server", since="2.2.12", summary="A container for slow log commands.",
+    "slowlog",
+    group="server",
+    since="2.2.12",
+    summary="A container for slow log commands.",
     complexity="Depends on subcommand.",
 )
 
 
-@command("slowlog|get", -2, flags="admin loading stale", group="server", since="2.2.12",
-         summary="Return the most recent slow log entries.", complexity="O(N) where N is the number of entries returned",
-         syntax="[count]", tips="request_policy:all_nodes nondeterministic_output")
+@command(
+    "slowlog|get",
+    -2,
+    flags="admin loading stale",
+    group="server",
+    since="2.2.12",
+    summary="Return the most recent slow log entries.",
+    complexity="O(N) where N is the number of entries returned",
+    syntax="[count]",
+    tips="request_policy:all_nodes nondeterministic_output",
+)
 def slowlog_get(c: Any, argv: list[bytes]) -> Any:
     count = 10
     if len(argv) > 3:
@@ -387,16 +434,30 @@ def slowlog_get(c: Any, argv: list[bytes]) -> Any:
     return out
 
 
-@command("slowlog|len", 2, flags="admin loading stale", group="server", since="2.2.12",
-         summary="Return how many entries the slow log holds.", complexity="O(1)",
-         tips="request_policy:all_nodes response_policy:agg_sum nondeterministic_output")
+@command(
+    "slowlog|len",
+    2,
+    flags="admin loading stale",
+    group="server",
+    since="2.2.12",
+    summary="Return how many entries the slow log holds.",
+    complexity="O(1)",
+    tips="request_policy:all_nodes response_policy:agg_sum nondeterministic_output",
+)
 def slowlog_len(c: Any, argv: list[bytes]) -> int:
     return len(c.server.slowlog)
 
 
-@command("slowlog|reset", 2, flags="admin loading stale", group="server", since="2.2.12",
-         summary="Empty the slow log.", complexity="O(N) where N is the number of entries in the slowlog",
-         tips="request_policy:all_nodes response_policy:all_succeeded")
+@command(
+    "slowlog|reset",
+    2,
+    flags="admin loading stale",
+    group="server",
+    since="2.2.12",
+    summary="Empty the slow log.",
+    complexity="O(N) where N is the number of entries in the slowlog",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def slowlog_reset(c: Any, argv: list[bytes]) -> Any:
     c.server.slowlog.clear()
     return OK
@@ -418,8 +479,15 @@ SLOWLOG_HELP = [
 ]
 
 
-@command("slowlog|help", 2, flags="loading stale", group="server", since="6.2.0",
-         summary="Describe the SLOWLOG subcommands.", complexity="O(1)")
+@command(
+    "slowlog|help",
+    2,
+    flags="loading stale",
+    group="server",
+    since="6.2.0",
+    summary="Describe the SLOWLOG subcommands.",
+    complexity="O(1)",
+)
 def slowlog_help(c: Any, argv: list[bytes]) -> Any:
     return list(SLOWLOG_HELP)
 
@@ -427,10 +495,16 @@ def slowlog_help(c: Any, argv: list[bytes]) -> Any:
 # -- SHUTDOWN --------------------------------------------------------------------------------------------
 
 
-@command("shutdown", -1, flags="admin noscript loading stale no_multi allow_busy", group="server", since="1.0.0",
-         summary="Stop the server: close every connection and exit.",
-         complexity="O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
-         syntax="[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
+@command(
+    "shutdown",
+    -1,
+    flags="admin noscript loading stale no_multi allow_busy",
+    group="server",
+    since="1.0.0",
+    summary="Stop the server: close every connection and exit.",
+    complexity="O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    syntax="[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
+)
 def shutdown(c: Any, argv: list[bytes]) -> Any:
     save = nosave = abort = False
     for a in argv[1:]:
@@ -543,7 +617,7 @@ def _digest_value(value: Any) -> bytes:
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b))
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
 
 
 def _encoding(value: Any) -> str:
@@ -556,9 +630,17 @@ def _encoding(value: Any) -> str:
     return getattr(value, "encoding", "unknown") if not callable(getattr(value, "encoding", None)) else value.encoding()
 
 
-@command("debug", -2, flags="admin noscript loading stale", group="server", since="1.0.0",
-         summary="Tools for testing and troubleshooting the server.", complexity="Depends on subcommand.",
-         syntax="subcommand [argument ...]", doc_flags="syscmd")
+@command(
+    "debug",
+    -2,
+    flags="admin noscript loading stale",
+    group="server",
+    since="1.0.0",
+    summary="Tools for testing and troubleshooting the server.",
+    complexity="Depends on subcommand.",
+    syntax="subcommand [argument ...]",
+    doc_flags="syscmd",
+)
 def debug(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     setting = server.config["enable-debug-command"]

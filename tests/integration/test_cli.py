@@ -141,7 +141,7 @@ def test_bad_flag_is_reported():
 def test_config_rewrite_round_trip(spawn, tmp_path):
     port = free_port()
     conf = tmp_path / "server.conf"
-    conf.write_text(f"# my settings\nport {port}\nmaxmemory 1mb\nsave \"\"\ndir {tmp_path}\n")
+    conf.write_text(f'# my settings\nport {port}\nmaxmemory 1mb\nsave ""\ndir {tmp_path}\n')
     proc = spawn(str(conf))
     conn = _wait_ready(proc, port)
     assert conn.command("CONFIG", "SET", "maxmemory", "2mb", "maxmemory-policy", "allkeys-lru") == b"+OK\r\n"
@@ -165,7 +165,10 @@ def test_config_rewrite_round_trip(spawn, tmp_path):
 
 def test_console_script_version():
     out = subprocess.run(
-        [sys.executable, "-m", "cacheserver", "--version"], capture_output=True, text=True, timeout=30,
+        [sys.executable, "-m", "cacheserver", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
         env={**os.environ},
     )
     assert out.returncode == 0 and out.stdout.startswith("cacheserver, version ")

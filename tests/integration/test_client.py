@@ -47,11 +47,39 @@ def test_list_fields_in_order(target):
         reply = c.command("CLIENT", "LIST", "ID", c.command("CLIENT", "ID")[1:-2].decode())
     line = reply.split(b"\r\n", 1)[1].decode().strip()
     names = [kv.split("=", 1)[0] for kv in line.split(" ")]
-    assert names[:28] == [
-        "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub", "ssub", "multi",
-        "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem", "events",
-        "cmd", "user", "redir", "resp",
-    ][:29]
+    assert (
+        names[:28]
+        == [
+            "id",
+            "addr",
+            "laddr",
+            "fd",
+            "name",
+            "age",
+            "idle",
+            "flags",
+            "db",
+            "sub",
+            "psub",
+            "ssub",
+            "multi",
+            "qbuf",
+            "qbuf-free",
+            "argv-mem",
+            "multi-mem",
+            "rbs",
+            "rbp",
+            "obl",
+            "oll",
+            "omem",
+            "tot-mem",
+            "events",
+            "cmd",
+            "user",
+            "redir",
+            "resp",
+        ][:29]
+    )
     assert " name=lister " in line
     assert " cmd=client|list " in line
     assert " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 " in line

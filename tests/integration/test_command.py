@@ -9,7 +9,11 @@ def test_count_and_list(r):
     assert b"get" in names and b"config" in names and b"config|get" in names
     assert r.execute_command("COMMAND", "COUNT") == len([n for n in names if b"|" not in n])
     assert sorted(r.execute_command("COMMAND", "LIST", "FILTERBY", "PATTERN", "config|*")) == [
-        b"config|get", b"config|help", b"config|resetstat", b"config|rewrite", b"config|set"
+        b"config|get",
+        b"config|help",
+        b"config|resetstat",
+        b"config|rewrite",
+        b"config|set",
     ]
     assert r.execute_command("COMMAND", "LIST", "FILTERBY", "MODULE", "nosuch") == []
 
@@ -47,9 +51,7 @@ def test_getkeys(raw):
         b"-ERR wrong number of arguments for 'command|getkeys' command\r\n"
     )
     assert raw.command("COMMAND", "GETKEYS", "PING", "x") == b"-ERR The command has no key arguments\r\n"
-    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "GET", "k") == (
-        b"*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"
-    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "GET", "k") == (b"*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n")
 
 
 def test_docs_get(raw):
@@ -67,11 +69,17 @@ def test_docs_set_arguments_tree(r3):
     assert [(a[b"name"], a[b"type"]) for a in args[:2]] == [(b"key", b"key"), (b"value", b"string")]
     assert args[2][b"type"] == b"oneof" and args[2][b"flags"] == [b"optional"]
     assert [a[b"token"] for a in args[2][b"arguments"]] == [b"NX", b"XX"]
-    assert args[3] == {b"name": b"get", b"type": b"pure-token", b"token": b"GET", b"since": b"6.2.0",
-                       b"flags": {b"optional"}} or args[3][b"token"] == b"GET"
+    assert (
+        args[3]
+        == {b"name": b"get", b"type": b"pure-token", b"token": b"GET", b"since": b"6.2.0", b"flags": {b"optional"}}
+        or args[3][b"token"] == b"GET"
+    )
     expiration = args[4][b"arguments"]
     assert [(a[b"type"], a[b"token"]) for a in expiration] == [
-        (b"integer", b"EX"), (b"integer", b"PX"), (b"unix-time", b"EXAT"), (b"unix-time", b"PXAT"),
+        (b"integer", b"EX"),
+        (b"integer", b"PX"),
+        (b"unix-time", b"EXAT"),
+        (b"unix-time", b"PXAT"),
         (b"pure-token", b"KEEPTTL"),
     ]
 

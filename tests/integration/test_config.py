@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import redis
 
 
 def _set_error(name: str, reason: str) -> bytes:
@@ -14,11 +15,14 @@ def test_get_patterns_and_aliases(r):
     assert r.config_get("hash-max-ziplist-entries") == {"hash-max-ziplist-entries": "512"}
     flat = r.execute_command("CONFIG", "GET", "maxmemory", "maxmemory-policy", "maxmemory")
     assert len(flat) == 4  # each directive once
-    assert dict(zip(flat[::2], flat[1::2])) == {b"maxmemory": b"0", b"maxmemory-policy": b"noeviction"}
+    assert dict(zip(flat[::2], flat[1::2], strict=True)) == {b"maxmemory": b"0", b"maxmemory-policy": b"noeviction"}
     entries = r.config_get("*max-*-entries*")
     assert entries == {
-        "hash-max-listpack-entries": "512", "hash-max-ziplist-entries": "512", "set-max-intset-entries": "512",
-        "zset-max-listpack-entries": "128", "zset-max-ziplist-entries": "128",
+        "hash-max-listpack-entries": "512",
+        "hash-max-ziplist-entries": "512",
+        "set-max-intset-entries": "512",
+        "zset-max-listpack-entries": "128",
+        "zset-max-ziplist-entries": "128",
     }
     assert r.config_get("nosuchdirective") == {}
 
@@ -90,14 +94,17 @@ def test_set_unknown_duplicate_and_arity(raw):
 
 
 def test_set_is_atomic(r):
-    with pytest.raises(Exception):
+    with pytest.raises(redis.ResponseError):
         r.execute_command("CONFIG", "SET", "maxmemory-samples", "7", "activerehashing", "maybe")
     assert r.config_get("maxmemory-samples") == {"maxmemory-samples": "5"}
     try:
         assert r.execute_command("CONFIG", "SET", "maxmemory-samples", "7", "maxmemory", "1mb") == b"OK" or True
         assert r.config_get("maxmemory*") == {
-            "maxmemory": "1048576", "maxmemory-samples": "7", "maxmemory-policy": "noeviction",
-            "maxmemory-eviction-tenacity": "10", "maxmemory-clients": "0",
+            "maxmemory": "1048576",
+            "maxmemory-samples": "7",
+            "maxmemory-policy": "noeviction",
+            "maxmemory-eviction-tenacity": "10",
+            "maxmemory-clients": "0",
         }
     finally:
         r.execute_command("CONFIG", "SET", "maxmemory-samples", "5", "maxmemory", "0")
@@ -117,8 +124,18 @@ def test_set_normalises_values(r):
         assert r.config_get("busy-reply-threshold") == {"busy-reply-threshold": "6000"}
     finally:
         r.execute_command(
-            "CONFIG", "SET", "hz", "10", "maxmemory-policy", "noeviction", "notify-keyspace-events", "",
-            "save", "", "busy-reply-threshold", "5000",
+            "CONFIG",
+            "SET",
+            "hz",
+            "10",
+            "maxmemory-policy",
+            "noeviction",
+            "notify-keyspace-events",
+            "",
+            "save",
+            "",
+            "busy-reply-threshold",
+            "5000",
         )
 
 

@@ -18,8 +18,17 @@ def test_info_default_sections_in_order(raw):
     text = _info(raw)
     headers = [line for line in text.split("\r\n") if line.startswith("#")]
     assert headers == [
-        "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU",
-        "# Modules", "# Errorstats", "# Cluster", "# Keyspace",
+        "# Server",
+        "# Clients",
+        "# Memory",
+        "# Persistence",
+        "# Stats",
+        "# Replication",
+        "# CPU",
+        "# Modules",
+        "# Errorstats",
+        "# Cluster",
+        "# Keyspace",
     ]
     assert "\r\nredis_version:7.0.15\r\n" in text
     assert "\r\nredis_mode:standalone\r\n" in text
@@ -32,8 +41,12 @@ def test_info_field_names_follow_redis(raw):
     text = _info(raw, "stats")
     names = [line.split(":")[0] for line in text.split("\r\n")[1:] if line]
     assert names[:6] == [
-        "total_connections_received", "total_commands_processed", "instantaneous_ops_per_sec",
-        "total_net_input_bytes", "total_net_output_bytes", "total_net_repl_input_bytes",
+        "total_connections_received",
+        "total_commands_processed",
+        "instantaneous_ops_per_sec",
+        "total_net_input_bytes",
+        "total_net_output_bytes",
+        "total_net_repl_input_bytes",
     ]
     assert "keyspace_hits" in names and "total_error_replies" in names and "evicted_keys" in names
 
@@ -160,8 +173,9 @@ def test_shutdown_argument_errors(raw):
 
 @pytest.mark.parametrize("setting", ["no"])
 def test_debug_disabled_text(setting):
-    from cacheserver.testing import ServerThread
     from helpers import RawConnection
+
+    from cacheserver.testing import ServerThread
 
     with ServerThread(enable_debug_command=setting) as srv, RawConnection("127.0.0.1", srv.port) as c:
         assert c.command("DEBUG", "SLEEP", "0") == (
@@ -172,16 +186,18 @@ def test_debug_disabled_text(setting):
 
 
 def test_debug_local_allows_loopback():
-    from cacheserver.testing import ServerThread
     from helpers import RawConnection
+
+    from cacheserver.testing import ServerThread
 
     with ServerThread(enable_debug_command="local") as srv, RawConnection("127.0.0.1", srv.port) as c:
         assert c.command("DEBUG", "SLEEP", "0") == b"+OK\r\n"
 
 
 def test_shutdown_closes_and_stops():
-    from cacheserver.testing import ServerThread
     from helpers import RawConnection
+
+    from cacheserver.testing import ServerThread
 
     srv = ServerThread().start()
     with RawConnection("127.0.0.1", srv.port) as c:

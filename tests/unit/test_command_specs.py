@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from cacheserver.commands import all_modules, spec as S
+from cacheserver.commands import all_modules
+from cacheserver.commands import spec as S
 from cacheserver.commands.introspection import _Arg, parse_syntax
 from cacheserver.commands.table import build
 
 TABLE = build(all_modules())
 SPECS = sorted(TABLE.all_specs(), key=lambda s: s.fullname)
 
-KNOWN_FLAGS = {
-    getattr(S, name) for name in dir(S) if name.isupper() and isinstance(getattr(S, name), str)
-} - {"@"}
+KNOWN_FLAGS = {getattr(S, name) for name in dir(S) if name.isupper() and isinstance(getattr(S, name), str)} - {"@"}
 KNOWN_CATEGORIES = set(S.GROUP_CATEGORIES.values()) - {None} | {
-    "@keyspace", "@read", "@write", "@admin", "@dangerous", "@fast", "@slow", "@blocking", "@pubsub",
+    "@keyspace",
+    "@read",
+    "@write",
+    "@admin",
+    "@dangerous",
+    "@fast",
+    "@slow",
+    "@blocking",
+    "@pubsub",
 }
 
 
@@ -74,7 +81,11 @@ def test_the_syntax_parser_reads_redis_notation():
         ("nx_xx", "oneof", None, ["optional"]),
         ("get", "pure-token", "GET", ["optional"]),
     ]
-    assert [(m.type, m.token) for m in args[4].args] == [("integer", "EX"), ("integer", "PX"), ("pure-token", "KEEPTTL")]
+    assert [(m.type, m.token) for m in args[4].args] == [
+        ("integer", "EX"),
+        ("integer", "PX"),
+        ("pure-token", "KEEPTTL"),
+    ]
     (keys,) = parse_syntax("key [key ...]")
     assert keys.flags == ["multiple"]
     (pairs,) = parse_syntax("key value [key value ...]")

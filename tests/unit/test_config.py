@@ -78,7 +78,8 @@ def test_aliases_and_globs():
     config.set_many([("hash-max-ziplist-entries", "100")])
     assert config["hash-max-listpack-entries"] == 100
     assert dict(config.matching("hash-max-*-entries")) == {
-        "hash-max-listpack-entries": "100", "hash-max-ziplist-entries": "100",
+        "hash-max-listpack-entries": "100",
+        "hash-max-ziplist-entries": "100",
     }
     assert BY_NAME["busy-reply-threshold"].aliases == ["lua-time-limit"]
 
