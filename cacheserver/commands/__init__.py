@@ -11,5 +11,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import hyperloglog
     from cacheserver.commands import bitmaps
     from cacheserver.commands import lists
+    from cacheserver.commands import sorted_sets
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets]

@@ -32,6 +32,7 @@ from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
 from cacheserver.types.list import List
+from cacheserver.types.sorted_set import SortedSet
 
 _MISSING = object()
 
@@ -39,6 +40,7 @@ STRING_TYPES = (bytes, bytearray, int)
 
 TYPE_NAMES: dict[type, str] = {bytes: "string", bytearray: "string", int: "string"}
 TYPE_NAMES[List] = "list"
+TYPE_NAMES[SortedSet] = "zset"
 
 
 def type_name(value: Any) -> str:
