@@ -29,6 +29,7 @@ forgotten; CLIENT UNBLOCK answers with the timeout reply or the ``-UNBLOCKED`` e
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from fractions import Fraction
 from math import ceil
@@ -39,6 +40,8 @@ from cacheserver.errors import CommandError
 from cacheserver.numbers import LLONG_MAX, parse_ll, parse_long_double, round_long_double
 from cacheserver.protocol.encoder import encode
 from cacheserver.protocol.replies import NO_REPLY, NULL_ARRAY
+
+log = logging.getLogger("cacheserver")
 
 Serve = Callable[[Any, bytes], Any]
 
@@ -179,7 +182,13 @@ class Blocking:
                 continue  # answered meanwhile (served by an earlier waiter's chain, timed out)
             if db.peek(key) is None:
                 break  # emptied and deleted by the previous waiter: nothing left for the others
-            reply = w.serve(w.client, key)
+            try:
+                reply = w.serve(w.client, key)
+            except CommandError as e:
+                reply = e
+            except Exception:
+                log.exception("internal error serving a client blocked on a key")
+                reply = errors.INTERNAL
             if reply is not None:
                 self.finish(w, reply)
 
@@ -190,7 +199,7 @@ class Blocking:
         c = w.client
         self._forget(w)
         server = self.server
-        if reply.__class__ is CommandError or isinstance(reply, CommandError):
+        if isinstance(reply, CommandError):
             server.count_error_reply(reply)
         if c.reply_mode == 0:  # CLIENT REPLY OFF/SKIP silence the late reply as they did the command
             c.send(encode(reply, c.resp))
