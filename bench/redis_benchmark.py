@@ -142,15 +142,39 @@ def start_servers(args: argparse.Namespace, workdir: str) -> list[Server]:
     ours_port, redis_port = free_port(), free_port()
     ours = Server(
         "cacheserver",
-        [sys.executable, "-m", "cacheserver", "--port", str(ours_port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no"],
+        [
+            sys.executable,
+            "-m",
+            "cacheserver",
+            "--port",
+            str(ours_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         ours_port,
         workdir,
     )
     redis = Server(
         "redis",
-        [args.redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--daemonize", "no", "--dir", workdir],
+        [
+            args.redis_server,
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            workdir,
+        ],
         redis_port,
         workdir,
     )
@@ -177,13 +201,33 @@ class Run:
     rows: list[str] = field(default_factory=list)
 
 
-def run_benchmark(args: argparse.Namespace, server: Server, test: str, pipeline: int, clients: int,
-                  requests: int) -> Run:
-    argv = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-t", test, "-n", str(requests),
-            "-c", str(clients), "-P", str(pipeline), "--csv"]
+def run_benchmark(
+    args: argparse.Namespace, server: Server, test: str, pipeline: int, clients: int, requests: int
+) -> Run:
+    argv = [
+        args.redis_benchmark,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(server.port),
+        "-t",
+        test,
+        "-n",
+        str(requests),
+        "-c",
+        str(clients),
+        "-P",
+        str(pipeline),
+        "--csv",
+    ]
     cpu_before = server.cpu_seconds()
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=args.run_timeout,
-                          preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if args.pin else None)
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=args.run_timeout,
+        preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if args.pin else None,
+    )
     cpu_after = server.cpu_seconds()
     if proc.returncode != 0:
         raise RuntimeError(f"redis-benchmark failed on {server.name}: {proc.stderr.strip()}")
@@ -269,31 +313,35 @@ def summarize(runs: list[Run], names: tuple[str, str]) -> tuple[list[dict], list
         ours = [r for r in sel if r.server == ours_name]
         theirs = [r for r in sel if r.server == redis_name]
         if clients == 1:
-            latency.append({
-                "test": test,
-                "ours_p50_ms": median([r.p50_ms for r in ours]),
-                "redis_p50_ms": median([r.p50_ms for r in theirs]),
-                "ours_p99_ms": median([r.p99_ms for r in ours]),
-                "redis_p99_ms": median([r.p99_ms for r in theirs]),
-                "ours_cpu_us": median([r.cpu_us_per_request for r in ours]),
-                "redis_cpu_us": median([r.cpu_us_per_request for r in theirs]),
-            })
+            latency.append(
+                {
+                    "test": test,
+                    "ours_p50_ms": median([r.p50_ms for r in ours]),
+                    "redis_p50_ms": median([r.p50_ms for r in theirs]),
+                    "ours_p99_ms": median([r.p99_ms for r in ours]),
+                    "redis_p99_ms": median([r.p99_ms for r in theirs]),
+                    "ours_cpu_us": median([r.cpu_us_per_request for r in ours]),
+                    "redis_cpu_us": median([r.cpu_us_per_request for r in theirs]),
+                }
+            )
             continue
         o_rps, r_rps = median([r.rps for r in ours]), median([r.rps for r in theirs])
         o_cpu = median([r.cpu_us_per_request for r in ours])
         r_cpu = median([r.cpu_us_per_request for r in theirs])
-        throughput.append({
-            "test": test,
-            "pipeline": pipeline,
-            "clients": clients,
-            "ours_ops": o_rps,
-            "redis_ops": r_rps,
-            "ratio": o_rps / r_rps if r_rps else float("nan"),
-            "ours_cpu_us": o_cpu,
-            "redis_cpu_us": r_cpu,
-            "cpu_ratio": o_cpu / r_cpu if r_cpu else float("nan"),
-            "extra_rows": max((len(r.rows) - 1 for r in sel), default=0),
-        })
+        throughput.append(
+            {
+                "test": test,
+                "pipeline": pipeline,
+                "clients": clients,
+                "ours_ops": o_rps,
+                "redis_ops": r_rps,
+                "ratio": o_rps / r_rps if r_rps else float("nan"),
+                "ours_cpu_us": o_cpu,
+                "redis_cpu_us": r_cpu,
+                "cpu_ratio": o_cpu / r_cpu if r_cpu else float("nan"),
+                "extra_rows": max((len(r.rows) - 1 for r in sel), default=0),
+            }
+        )
     return throughput, latency
 
 
@@ -308,24 +356,58 @@ def render(throughput: list[dict], latency: list[dict], markdown: bool = False) 
     rows = []
     for t in throughput:
         note = "*" if t["extra_rows"] else ""
-        rows.append([t["test"] + note, str(t["pipeline"]), f"{t['ours_ops']:,.0f}", f"{t['redis_ops']:,.0f}",
-                     f"{t['ratio']:.2f}", f"{t['ours_cpu_us']:.2f}", f"{t['redis_cpu_us']:.2f}",
-                     f"{t['cpu_ratio']:.2f}"])
+        rows.append(
+            [
+                t["test"] + note,
+                str(t["pipeline"]),
+                f"{t['ours_ops']:,.0f}",
+                f"{t['redis_ops']:,.0f}",
+                f"{t['ratio']:.2f}",
+                f"{t['ours_cpu_us']:.2f}",
+                f"{t['redis_cpu_us']:.2f}",
+                f"{t['cpu_ratio']:.2f}",
+            ]
+        )
     for pipeline in sorted({t["pipeline"] for t in throughput}):
         sel = [t for t in throughput if t["pipeline"] == pipeline]
-        rows.append([f"geomean -P {pipeline}", str(pipeline), "", "",
-                     f"{geomean([t['ratio'] for t in sel]):.2f}", "", "",
-                     f"{geomean([t['cpu_ratio'] for t in sel]):.2f}"])
+        rows.append(
+            [
+                f"geomean -P {pipeline}",
+                str(pipeline),
+                "",
+                "",
+                f"{geomean([t['ratio'] for t in sel]):.2f}",
+                "",
+                "",
+                f"{geomean([t['cpu_ratio'] for t in sel]):.2f}",
+            ]
+        )
     lines += table(head, rows, markdown)
     if any(t["extra_rows"] for t in throughput):
         lines.append("* CPU per request includes the test's preparation rows (e.g. LPUSH before LRANGE).")
     if latency:
         lines.append("")
-        head = ["test (-c 1 -P 1)", "ours p50 ms", "redis p50 ms", "ours p99 ms", "redis p99 ms",
-                "ours us CPU/req", "redis us CPU/req"]
-        rows = [[t["test"], f"{t['ours_p50_ms']:.3f}", f"{t['redis_p50_ms']:.3f}", f"{t['ours_p99_ms']:.3f}",
-                 f"{t['redis_p99_ms']:.3f}", f"{t['ours_cpu_us']:.2f}", f"{t['redis_cpu_us']:.2f}"]
-                for t in latency]
+        head = [
+            "test (-c 1 -P 1)",
+            "ours p50 ms",
+            "redis p50 ms",
+            "ours p99 ms",
+            "redis p99 ms",
+            "ours us CPU/req",
+            "redis us CPU/req",
+        ]
+        rows = [
+            [
+                t["test"],
+                f"{t['ours_p50_ms']:.3f}",
+                f"{t['redis_p50_ms']:.3f}",
+                f"{t['ours_p99_ms']:.3f}",
+                f"{t['redis_p99_ms']:.3f}",
+                f"{t['ours_cpu_us']:.2f}",
+                f"{t['redis_cpu_us']:.2f}",
+            ]
+            for t in latency
+        ]
         lines += table(head, rows, markdown)
     return "\n".join(lines)
 
@@ -363,12 +445,16 @@ def environment(args: argparse.Namespace) -> dict:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--tests", default=DEFAULT_TESTS, help=f"redis-benchmark -t names (default {DEFAULT_TESTS})")
     p.add_argument("--repeat", type=int, default=3, help="repetitions per measurement, medians reported (3)")
     p.add_argument("--requests", type=int, default=100_000, help="requests per -P 1 run (100000)")
     p.add_argument("--pipelined-requests", type=int, default=400_000, help="requests per pipelined run (400000)")
-    p.add_argument("--latency-requests", type=int, default=20_000, help="requests per -c 1 latency run; 0 skips (20000)")
+    p.add_argument(
+        "--latency-requests", type=int, default=20_000, help="requests per -c 1 latency run; 0 skips (20000)"
+    )
     p.add_argument("--pipelines", default="1,16", help="pipeline depths (1,16)")
     p.add_argument("--clients", type=int, default=50, help="parallel connections for throughput runs (50)")
     p.add_argument("--warmup", type=int, default=10_000, help="requests per test before measuring; 0 skips (10000)")
@@ -414,13 +500,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         RESULTS.mkdir(exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        (RESULTS / f"{stamp}.json").write_text(json.dumps(
-            {"environment": env, "throughput": throughput, "latency": latency, "runs": [asdict(r) for r in runs]},
-            indent=2,
-        ))
+        (RESULTS / f"{stamp}.json").write_text(
+            json.dumps(
+                {"environment": env, "throughput": throughput, "latency": latency, "runs": [asdict(r) for r in runs]},
+                indent=2,
+            )
+        )
         (RESULTS / f"{stamp}.md").write_text(
             f"# redis-benchmark, cacheserver vs redis-server ({env['time']}, commit {env['commit']})\n\n"
-            + render(throughput, latency, markdown=True) + "\n"
+            + render(throughput, latency, markdown=True)
+            + "\n"
         )
         print(f"saved bench/results/{stamp}.json and .md", file=sys.stderr)
     return 0

@@ -50,7 +50,7 @@ class UnexpectedByte(ProtocolError):
     """``expected '$', got '%c'``: the byte is sent raw, a CR or LF as a space (Redis's error sanitizing)."""
 
     def __init__(self, byte: int) -> None:
-        super().__init__("expected '$', got '%s'" % chr(byte))
+        super().__init__(f"expected '$', got '{chr(byte)}'")
         self.byte = 32 if byte in (10, 13) else byte
 
     def encoded(self) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 import pytest
+from helpers import reply_length
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,8 +13,8 @@ from cacheserver.errors import CommandError
 from cacheserver.protocol.encoder import RESP2, RESP3, encode, encode_into, format_double
 from cacheserver.protocol.replies import (
     EMPTY_ARRAY,
-    NULL_ARRAY,
     NO_REPLY,
+    NULL_ARRAY,
     OK,
     BigNumber,
     Map,
@@ -22,8 +23,6 @@ from cacheserver.protocol.replies import (
     SetReply,
     Verbatim,
 )
-
-from helpers import reply_length
 
 
 def both(value) -> tuple[bytes, bytes]:
@@ -70,8 +69,16 @@ def both(value) -> tuple[bytes, bytes]:
             b"*2\r\n*2\r\n$1\r\na\r\n*1\r\n$3\r\n1.5\r\n*0\r\n",
             b"*2\r\n*2\r\n$1\r\na\r\n*1\r\n,1.5\r\n*0\r\n",
         ),
-        ({b"k": 1, b"j": b"v"}, b"*4\r\n$1\r\nk\r\n:1\r\n$1\r\nj\r\n$1\r\nv\r\n", b"%2\r\n$1\r\nk\r\n:1\r\n$1\r\nj\r\n$1\r\nv\r\n"),
-        (Map([(b"k", None), (b"k", [])]), b"*4\r\n$1\r\nk\r\n$-1\r\n$1\r\nk\r\n*0\r\n", b"%2\r\n$1\r\nk\r\n_\r\n$1\r\nk\r\n*0\r\n"),
+        (
+            {b"k": 1, b"j": b"v"},
+            b"*4\r\n$1\r\nk\r\n:1\r\n$1\r\nj\r\n$1\r\nv\r\n",
+            b"%2\r\n$1\r\nk\r\n:1\r\n$1\r\nj\r\n$1\r\nv\r\n",
+        ),
+        (
+            Map([(b"k", None), (b"k", [])]),
+            b"*4\r\n$1\r\nk\r\n$-1\r\n$1\r\nk\r\n*0\r\n",
+            b"%2\r\n$1\r\nk\r\n_\r\n$1\r\nk\r\n*0\r\n",
+        ),
         ({}, b"*0\r\n", b"%0\r\n"),
         (SetReply([b"x", b"y"]), b"*2\r\n$1\r\nx\r\n$1\r\ny\r\n", b"~2\r\n$1\r\nx\r\n$1\r\ny\r\n"),
         (SetReply(), b"*0\r\n", b"~0\r\n"),
@@ -138,12 +145,18 @@ def test_format_double():
 
 
 values = st.recursive(
-    st.binary(max_size=20) | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.none() | st.booleans()
-    | st.floats(allow_nan=False) | st.text(alphabet="abcXYZ ", max_size=10),
-    lambda children: st.lists(children, max_size=4)
-    | st.builds(SetReply, st.lists(children, max_size=4))
-    | st.builds(Push, st.lists(children, max_size=4))
-    | st.dictionaries(st.binary(max_size=5), children, max_size=3),
+    st.binary(max_size=20)
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.none()
+    | st.booleans()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet="abcXYZ ", max_size=10),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.builds(SetReply, st.lists(children, max_size=4))
+        | st.builds(Push, st.lists(children, max_size=4))
+        | st.dictionaries(st.binary(max_size=5), children, max_size=3)
+    ),
     max_leaves=20,
 )
 

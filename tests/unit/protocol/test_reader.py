@@ -34,7 +34,7 @@ def feed_chunks(reader: RequestReader, chunks: list[bytes]) -> list[list[bytes]]
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:
     bounds = [0, *sorted(set(p for p in points if 0 < p < len(data))), len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def error_text(reader: RequestReader) -> bytes:
@@ -265,7 +265,7 @@ def test_unauthenticated_client_gets_one_request_at_a_time():
         (b'set a "b c"', [b"set", b"a", b"b c"]),
         (b'"\\x41\\x4a\\x4A"', [b"AJJ"]),
         (b'"\\x4G"', [b"x4G"]),
-        (b'"\\n\\r\\t\\b\\a\\q\\\\\\""', [b"\n\r\t\b\x07q\\\""]),
+        (b'"\\n\\r\\t\\b\\a\\q\\\\\\""', [b'\n\r\t\b\x07q\\"']),
         (b"'a\\'b'", [b"a'b"]),
         (b"'\\n'", [b"\\n"]),
         (b'""', [b""]),
@@ -285,7 +285,7 @@ def test_split_args_unbalanced(line):
 
 def test_inline_lines():
     reader = RequestReader()
-    got = reader.feed(b"PING\r\n\r\n  \r\nset a \"b c\"\nPING\rPING\r\n")
+    got = reader.feed(b'PING\r\n\r\n  \r\nset a "b c"\nPING\rPING\r\n')
     assert got == [[b"PING"], [b"set", b"a", b"b c"], [b"PING", b"PING"]]  # CR is a space
     assert reader.error is None
 
