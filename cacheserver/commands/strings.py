@@ -28,7 +28,7 @@ from cacheserver.numbers import (
     round_long_double,
 )
 from cacheserver.protocol.replies import OK
-from cacheserver.types.bitmap import LcsTable
+from cacheserver.types.bitmap import LcsTable, clamp_range
 
 _DECREMENT_OVERFLOW = CommandError("decrement would overflow")
 _LCS_WRONGTYPE = CommandError("The specified keys must contain string values")
@@ -384,6 +384,21 @@ def mget(c: Any, argv: list[bytes]) -> list:
     return out
 
 
+def _set_pairs(db: Any, argv: list[bytes]) -> None:
+    """Store each key/value pair of ``argv[1:]`` as SET would (MSET, MSETNX)."""
+    ks = db.ks
+    set_key = db.set
+    n = len(argv)
+    if ks.notify_flags:
+        for i in range(1, n, 2):
+            set_key(argv[i], argv[i + 1])
+            ks.emit(ev.STRING, b"set", argv[i], db.index)
+    else:
+        for i in range(1, n, 2):
+            set_key(argv[i], argv[i + 1])
+    ks.dirty += n >> 1
+
+
 @command(
     "mset",
     -3,
@@ -401,17 +416,7 @@ def mset(c: Any, argv: list[bytes]) -> Any:
     n = len(argv)
     if not n & 1:
         raise errors.wrong_arity("mset")
-    db = c.db
-    ks = db.ks
-    set_key = db.set
-    if ks.notify_flags:
-        for i in range(1, n, 2):
-            set_key(argv[i], argv[i + 1])
-            ks.emit(ev.STRING, b"set", argv[i], db.index)
-    else:
-        for i in range(1, n, 2):
-            set_key(argv[i], argv[i + 1])
-    ks.dirty += n >> 1
+    _set_pairs(c.db, argv)
     return OK
 
 
@@ -436,12 +441,7 @@ def msetnx(c: Any, argv: list[bytes]) -> int:
     for i in range(1, n, 2):
         if db.lookup(argv[i]) is not None:
             return 0
-    ks = db.ks
-    for i in range(1, n, 2):
-        db.set(argv[i], argv[i + 1])
-        if ks.notify_flags:
-            ks.emit(ev.STRING, b"set", argv[i], db.index)
-    ks.dirty += n >> 1
+    _set_pairs(db, argv)
     return 1
 
 
@@ -537,21 +537,11 @@ def getrange(c: Any, argv: list[bytes]) -> bytes:
     v = c.db.get_string(argv[1])
     if v is None:
         return b""
-    text = string_bytes(v)
-    n = len(text)
     if start < 0 and end < 0 and start > end:
         return b""
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if end < 0:
-        end = 0
-    if end >= n:
-        end = n - 1
-    if start > end or n == 0:
+    text = string_bytes(v)
+    start, end = clamp_range(start, end, len(text))
+    if start > end:
         return b""
     return bytes(text[start : end + 1])
 

@@ -23,8 +23,9 @@ def _s64(v: int) -> int:
     return v - (1 << 64) if v >> 63 else v
 
 
-def _clamp_range(start: int, end: int, total: int) -> tuple[int, int]:
-    """Redis's negative-index rules for a [start, end] range over ``total`` units."""
+def clamp_range(start: int, end: int, total: int) -> tuple[int, int]:
+    """Redis's negative-index rules for a [start, end] range over ``total`` units (GETRANGE, BITCOUNT,
+    BITPOS): negative counts from the end, then both are clamped into the string."""
     if start < 0:
         start += total
     if end < 0:
@@ -53,7 +54,7 @@ def count_bits(data: bytes | bytearray, start: int | None = None, end: int | Non
     if start < 0 and end < 0 and start > end:
         return 0
     total = len(data) * 8 if bit_unit else len(data)
-    start, end = _clamp_range(start, end, total)
+    start, end = clamp_range(start, end, total)
     if start > end:
         return 0
     if not bit_unit:
@@ -104,7 +105,7 @@ def bitpos(
         lo, hi = 0, n * 8 - 1
     else:
         total = n * 8 if bit_unit else n
-        s, e = _clamp_range(start, total - 1 if end is None else end, total)
+        s, e = clamp_range(start, total - 1 if end is None else end, total)
         if s > e:
             return -1
         lo, hi = (s, e) if bit_unit else (s * 8, e * 8 + 7)

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-
-def targets_with(*names: str) -> list[str]:
-    """Both targets if cacheserver already has every command in ``names`` (commands of other groups),
-    else only redis: those tests start running against cacheserver by themselves once the commands land."""
-    from cacheserver.commands import all_modules
-
-    known = {spec.fullname for m in all_modules() for v in vars(m).values() for spec in getattr(v, "specs", ())}
-    return ["cacheserver", "redis"] if known.issuperset(names) else ["redis"]
-
+from helpers import targets_with
 
 # WRONGTYPE needs a non-string key; tests/unit/commands/test_string_handlers.py covers cacheserver meanwhile.
 WITH_LIST = targets_with("rpush")
