@@ -196,6 +196,22 @@ def test_bigkeys(target, r):
     )
 
 
+def test_memkeys(target, r):
+    """--memkeys sizes keys with MEMORY USAGE: allocator-dependent numbers, so the shape is checked."""
+    for i in range(1, 6):
+        r.set(f"s:{i}", "x" * (i * 10))
+    r.set("longest", "y" * 300)
+    result = cli(target, "--memkeys")
+    report = result.stdout.decode()
+    assert "Warning" not in report + result.stderr.decode()
+    summary = report[report.index("-------- summary -------") :]
+    found = re.search(r"\nBiggest string found '\"longest\"' has (\d+) bytes\n", summary)
+    assert found and int(found.group(1)) >= 300, summary
+    total = re.search(r"\n6 strings with (\d+) bytes \(100\.00% of keys, avg size [\d.]+\)\n", summary)
+    assert total and int(total.group(1)) >= 300 + 150, summary
+    assert "0 lists with 0 bytes (00.00% of keys, avg size 0.00)\n" in summary
+
+
 # -- monitoring modes, bounded --------------------------------------------------------------------------
 
 
