@@ -21,6 +21,7 @@ from cacheserver import __version__, errors
 from cacheserver.blocking import Blocking
 from cacheserver.clock import Clock
 from cacheserver.commands import all_modules
+from cacheserver.commands.client import client_info_line
 from cacheserver.commands.dispatch import Dispatcher
 from cacheserver.commands.table import build
 from cacheserver.config import Config
@@ -28,6 +29,7 @@ from cacheserver.errors import CommandError
 from cacheserver.keyspace.database import Keyspace
 from cacheserver.network.client_state import ClientState
 from cacheserver.network.connection import ClientConnection
+from cacheserver.pubsub.hub import Hub
 
 log = logging.getLogger("cacheserver")
 
@@ -105,6 +107,7 @@ class Server:
         self.shutdown_hooks: list[Callable[[], None]] = []
         self.reset_hooks: list[Callable[[ClientState], None]] = []
         self.blocking = Blocking(self)  # clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK ...)
+        self.pubsub = Hub(self, client_info_line)  # channels, patterns, keyspace notifications
         # Hot-path copies of directives, kept current by config watchers.
         self.requirepass = ""
         self.slowlog_threshold_ns = 10_000_000

@@ -12,5 +12,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import bitmaps
     from cacheserver.commands import lists
     from cacheserver.commands import sorted_sets
+    from cacheserver.commands import pubsub
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub]

@@ -30,6 +30,9 @@ class ClientConnection(asyncio.Protocol):
         self.reader = RequestReader(server.proto_max_bulk_len, server.query_buffer_limit)
         self.reading_paused = False
         self.writing_paused = False
+        # The replies of the batch being run: out-of-band output for this same client (a message it
+        # published to itself, a keyspace event its own command caused) joins them in order.
+        self.batch: bytearray | None = None
 
     # -- asyncio callbacks ----------------------------------------------------------------------------
 
@@ -78,8 +81,11 @@ class ClientConnection(asyncio.Protocol):
             # Blocked or paused: keep the order; the requests run when the client is resumed.
             c.pending.extend(requests)
         elif requests:
-            out = bytearray()
-            server.dispatcher.run(c, requests, out)
+            out = self.batch = bytearray()
+            try:
+                server.dispatcher.run(c, requests, out)
+            finally:
+                self.batch = None
             if out:
                 self.write(out)
             if c.close_after_reply:
@@ -122,6 +128,10 @@ class ClientConnection(asyncio.Protocol):
 
     def send(self, data: bytes) -> None:
         """Out-of-band output (pub/sub messages, replies to unblocked clients, MONITOR lines)."""
+        batch = self.batch
+        if batch is not None:
+            batch += data
+            return
         t = self.transport
         if t is not None and not t.is_closing():
             self.write(data)
@@ -152,8 +162,11 @@ class ClientConnection(asyncio.Protocol):
             return
         requests, c.pending = c.pending, None
         if requests:
-            out = bytearray()
-            self.server.dispatcher.run(c, requests, out)
+            out = self.batch = bytearray()
+            try:
+                self.server.dispatcher.run(c, requests, out)
+            finally:
+                self.batch = None
             if out:
                 self.write(out)
             if c.close_after_reply:
@@ -178,8 +191,11 @@ class ClientConnection(asyncio.Protocol):
             if c.pending is not None:
                 c.pending.extend(requests)
                 continue
-            out = bytearray()
-            self.server.dispatcher.run(c, requests, out)
+            out = self.batch = bytearray()
+            try:
+                self.server.dispatcher.run(c, requests, out)
+            finally:
+                self.batch = None
             if out:
                 self.write(out)
             if c.close_after_reply:
