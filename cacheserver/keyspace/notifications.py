@@ -64,9 +64,10 @@ def format_flags(flags: int) -> str:
         out += "A"
     else:
         for ch, bit in _LETTERS:
-            if bit & ALL and flags & bit:
+            # 'n' is listed here, so "A" hides it, as Redis prints it; 'm' always goes last.
+            if bit != KEY_MISS and flags & bit:
                 out += ch
-    for ch, bit in (("K", KEYSPACE), ("E", KEYEVENT), ("m", KEY_MISS), ("n", NEW)):
+    for ch, bit in (("K", KEYSPACE), ("E", KEYEVENT), ("m", KEY_MISS)):
         if flags & bit:
             out += ch
     return out
