@@ -15,7 +15,9 @@ Design: two parsers behind one ``feed``.
   chunks (parse state is kept, so a request of a million arguments arriving in pieces stays linear),
   and malformed input, for which it produces Redis's error text. When the fast path meets something
   it cannot take (a partial request, a protocol error, a non-bulk element), the requests hiredis
-  already returned are skipped in the chunk and the Python parser resumes from there.
+  already returned are skipped in the chunk and the Python parser resumes from there. Once the Python
+  parser has finished a request split across chunks, a multibulk request following it in the chunk
+  goes back to hiredis, so a long pipeline read in arbitrary pieces stays on the fast path.
 
 Rules: this module imports nothing of the server. Errors are reported, not raised: requests parsed
 before a protocol error must still run, then the error is sent and the connection closed (``error``).
@@ -166,19 +168,17 @@ class RequestReader:
         nothing more is accepted."""
         if self.error is not None:
             return []
-        if (
-            self._buf is not None
-            or data[0] != 42
-            or b"\r\n+" in data
-            or not self.authenticated
-            or _find_big_count(data) is not None
-        ):
-            out: list[list[bytes]] = []
+        out: list[list[bytes]] = []
+        if self._buf is not None:
+            # finish the request under way; what follows it goes back to the fast path
+            data = self._parse(data, out, handoff=True)
+            if not data:
+                return out
+        if data[0] != 42 or b"\r\n+" in data or not self.authenticated or _find_big_count(data) is not None:
             self._parse(data, out)
             return out
         r = self._hiredis
         r.feed(data)
-        out = []
         taken = 0  # requests consumed by hiredis, including the ignored empty ones
         try:
             while True:
@@ -217,18 +217,30 @@ class RequestReader:
 
     # -- the Python parser ---------------------------------------------------------------------------
 
-    def _parse(self, data: bytes, out: list[list[bytes]]) -> None:
+    def _parse(self, data: bytes, out: list[list[bytes]], handoff: bool = False) -> bytes:
+        """Parse with the Python parser. With ``handoff``, stop after the first complete request when
+        a multibulk request follows it, and return the bytes from there for the fast path (else b"")."""
         buf = self._buf
         if buf is None:
             buf = bytearray(data)
         else:
             buf += data
+        authenticated = self.authenticated
         try:
-            pos = self._parse_buffer(buf, out)
+            if handoff and authenticated:
+                first = len(out)
+                pos = self._parse_buffer(buf, out, 0, True)
+                if len(out) > first and self._args is None and pos < len(buf):
+                    if buf[pos] == 42:
+                        self._buf = None
+                        return bytes(memoryview(buf)[pos:])
+                    pos = self._parse_buffer(buf, out, pos, False)
+            else:
+                pos = self._parse_buffer(buf, out, 0, not authenticated)
         except ProtocolError as e:
             self.error = e
             self._buf = None
-            return
+            return b""
         if pos >= len(buf) and self._args is None:
             self._buf = None
         else:
@@ -237,10 +249,11 @@ class RequestReader:
             if len(buf) > self.query_buffer_limit:
                 self.error = QueryBufferLimit("query buffer limit reached")
                 self._buf = None
+        return b""
 
-    def _parse_buffer(self, buf: bytearray, out: list[list[bytes]]) -> int:
+    def _parse_buffer(self, buf: bytearray, out: list[list[bytes]], pos: int, one: bool) -> int:
+        """Parse ``buf`` from ``pos``; return where parsing stopped. ``one``: stop after one request."""
         n = len(buf)
-        pos = 0
         find = buf.find
         while True:
             args = self._args
@@ -260,7 +273,7 @@ class RequestReader:
                     pos = nl + 1
                     if argv:
                         out.append(argv)
-                        if not self.authenticated:
+                        if one:
                             return pos
                     continue
                 nl = find(b"\r", pos)
@@ -292,7 +305,15 @@ class RequestReader:
                     return pos
                 if nl + 1 >= n:
                     return pos
-                size = parse_ll(bytes(buf[pos + 1 : nl])) if buf[pos] == 36 else None
+                if buf[pos] == 36:
+                    digits = buf[pos + 1 : nl]
+                    # plain digits without a leading zero are the common case: int() directly
+                    if digits.isdigit() and (digits[0] != 48 or nl - pos == 2) and nl - pos < 20:
+                        size = int(digits)
+                    else:
+                        size = parse_ll(bytes(digits))
+                else:
+                    size = None
                 if size is None or size < 0 or size > self.max_bulk_len:
                     if find(b"\0", pos, nl) >= 0:
                         return self._unterminated(n - pos, "too big bulk count string", pos)
@@ -309,9 +330,9 @@ class RequestReader:
                 self._argc_left -= 1
             out.append(args)
             self._args = None
-            if not self.authenticated:
-                # Redis parses the next request only after running this one: after an AUTH in the
-                # same chunk, the requests that follow are no longer held to the unauthenticated limits.
+            if one:
+                # Unauthenticated: Redis parses the next request only after running this one, so after
+                # an AUTH in the same chunk the requests that follow get the authenticated limits.
                 return pos
 
     @staticmethod

@@ -125,6 +125,44 @@ def test_fast_path_resumes_after_slow_path_finished():
     assert reader.feed(encode([b"ECHO", b"x"])) == [[b"ECHO", b"x"]]
 
 
+def test_after_a_split_request_the_rest_of_the_chunk_goes_back_to_hiredis():
+    data = encode([b"SET", b"k", b"v" * 100]) + encode([b"GET", b"k"]) * 3
+    reader = RequestReader()
+    assert reader.feed(data[:20]) == []
+    assert reader._buf is not None
+    assert reader.feed(data[20:]) == [[b"SET", b"k", b"v" * 100]] + [[b"GET", b"k"]] * 3
+    assert reader._buf is None  # the fast path took the three GETs and ended at a boundary
+
+
+def test_after_a_split_request_inline_and_partial_rest_stay_in_python():
+    reader = RequestReader()
+    assert reader.feed(b"*1\r\n$4\r\nPI") == []
+    assert reader.feed(b"NG\r\nPING\r\nECHO x\r\n*1\r\n$4\r\nPI") == [[b"PING"], [b"PING"], [b"ECHO", b"x"]]
+    assert reader.feed(b"NG\r\n" + encode([b"ECHO", b"y"]) + b"*2\r\n") == [[b"PING"], [b"ECHO", b"y"]]
+    assert reader.feed(b"$1\r\na\r\n$1\r\nb\r\n") == [[b"a", b"b"]]
+    assert reader.error is None and reader._buf is None
+
+
+def test_long_pipeline_in_fixed_size_chunks():
+    reqs = [[b"SET", b"key:%d" % i, b"x" * (i % 50)] for i in range(2000)]
+    data = b"".join(encode(r) for r in reqs)
+    for size in (1000, 4096, 65536):
+        reader = RequestReader()
+        got = feed_chunks(reader, [data[i : i + size] for i in range(0, len(data), size)])
+        assert got == reqs
+        assert reader.pending == 0 and reader._buf is None
+
+
+def test_unauthenticated_split_request_does_not_hand_off():
+    reader = RequestReader()
+    reader.authenticated = False
+    assert reader.feed(b"*1\r\n$4\r\nPI") == []
+    assert reader.feed(b"NG\r\n" + encode([b"PING"]) * 2) == [[b"PING"]]
+    assert reader.feed_buffered() == [[b"PING"]]
+    assert reader.feed_buffered() == [[b"PING"]]
+    assert reader.feed_buffered() == []
+
+
 def test_requests_before_an_error_in_the_same_chunk_are_returned():
     reader = RequestReader()
     got = reader.feed(encode([b"SET", b"a", b"1"]) + encode([b"GET", b"a"]) + b"*1\r\n$abc\r\n")
