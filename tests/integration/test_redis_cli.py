@@ -38,7 +38,7 @@ class Terminal:
     def __init__(self, target, *args: str) -> None:
         binary = require_binary("redis-cli")
         self.master, slave = pty.openpty()
-        env = dict(os.environ, TERM="dumb")
+        env = dict(os.environ, TERM="dumb", REDISCLI_HISTFILE="/dev/null")
         self.proc = subprocess.Popen(
             [binary, "-h", target.host, "-p", str(target.port), *args],
             stdin=slave,
