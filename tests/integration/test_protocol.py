@@ -71,6 +71,20 @@ def test_malformed_request_is_answered_and_closes_only_that_connection(target, d
         assert bystander.command("PING") == b"+PONG\r\n"
 
 
+def test_proto_max_bulk_len_set_at_runtime(target):
+    with target.raw() as admin:
+        assert admin.command("CONFIG", "SET", "proto-max-bulk-len", "1mb") == b"+OK\r\n"
+        try:
+            with target.raw() as conn:
+                conn.send(b"*2\r\n$4\r\nECHO\r\n$1048576\r\n")  # exactly the limit: accepted, waits
+                assert not conn.is_closed(0.3)
+            with target.raw() as conn:
+                conn.send(b"*2\r\n$4\r\nECHO\r\n$1048577\r\n")
+                assert read_until_closed(conn) == protocol_error(b"invalid bulk length")
+        finally:
+            assert admin.command("CONFIG", "SET", "proto-max-bulk-len", "512mb") == b"+OK\r\n"
+
+
 def test_huge_but_valid_multibulk_count_waits_for_its_arguments(target):
     with target.raw() as conn:
         conn.send(b"*2147483647\r\n$4\r\nPING\r\n")
