@@ -399,15 +399,17 @@ class Server:
 
 def log_ready(server: Server) -> None:
     cfg = server.config
-    log.info("Server initialized")
+    # The order of redis-server's start-up lines, in our words.
+    log.warning("oO0OoO0OoO0Oo cacheserver is starting oO0OoO0OoO0Oo")
     log.warning(
-        "cacheserver %s (Redis %s compatible), pid=%d, just started", __version__, REDIS_VERSION, os.getpid()
+        "cacheserver %s (Redis %s compatible), bits=64, pid=%d, just started", __version__, REDIS_VERSION, os.getpid()
     )
     if server.config.source_file:
         log.warning("Configuration loaded from %s", server.config.source_file)
     else:
         log.warning("No config file specified, using the default config.")
     log.info("Running mode=standalone, port=%s.", server.port)
+    log.warning("Server initialized")
     log.info("Ready to accept connections tcp (bind %s)", " ".join(cfg["bind"]))
 
 

@@ -47,14 +47,13 @@ def _check_type(name: bytes) -> str:
     return "replica" if t == "slave" else t
 
 
-def client_info_line(c: Any, now_ms: int, current: str | None = None) -> str:
+def client_info_line(c: Any, now_ms: int, current: str | None = None, argv_mem: int = 0) -> str:
     """One CLIENT LIST line, fields in Redis 7.0's order (plus 7.2's lib-name and lib-ver)."""
     buf = c.transport_info() if c.transport_info is not None else {"qbuf": 0, "obl": 0, "omem": 0}
     qbuf = buf.get("qbuf", 0)
     omem = buf.get("omem", 0)
     multi = len(c.multi) if c.multi is not None else -1
     multi_mem = sum(sum(len(a) for a in argv) for _, argv in c.multi) if c.multi else 0
-    argv_mem = getattr(c, "argv_mem", 0) if current is not None else 0
     cmd = current if current is not None else c.last_cmd
     redir = getattr(c, "tracking_redirect", -1)
     return (
@@ -66,6 +65,11 @@ def client_info_line(c: Any, now_ms: int, current: str | None = None) -> str:
         f"events={'rw' if omem else 'r'} cmd={cmd} user={c.user} redir={redir} resp={c.resp} "
         f"lib-name={c.lib_name} lib-ver={c.lib_ver}"
     )
+
+
+def _argv_mem(argv: list[bytes]) -> int:
+    """The running command's argument bytes (Redis's argv-mem, for the client asking)."""
+    return sum(len(a) for a in argv)
 
 
 def _text(c: Any, lines: list[str]) -> Verbatim:
@@ -177,7 +181,13 @@ def _filter_clients(c: Any, argv: list[bytes]) -> list[Any]:
 def client_list(c: Any, argv: list[bytes]) -> Any:
     clients = _filter_clients(c, argv)
     now = c.server.clock.now_ms
-    return _text(c, [client_info_line(x, now, "client|list" if x is c else None) for x in clients])
+    return _text(
+        c,
+        [
+            client_info_line(x, now, "client|list", _argv_mem(argv)) if x is c else client_info_line(x, now)
+            for x in clients
+        ],
+    )
 
 
 @command(
@@ -191,7 +201,7 @@ def client_list(c: Any, argv: list[bytes]) -> Any:
     complexity="O(1)",
 )
 def client_info(c: Any, argv: list[bytes]) -> Any:
-    return _text(c, [client_info_line(c, c.server.clock.now_ms, "client|info")])
+    return _text(c, [client_info_line(c, c.server.clock.now_ms, "client|info", _argv_mem(argv))])
 
 
 def _kill(c: Any, victim: Any) -> None:
