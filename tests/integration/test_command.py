@@ -102,3 +102,14 @@ def test_command_alone_lists_everything(r):
     r.response_callbacks.clear()
     everything = r.execute_command("COMMAND")
     assert len(everything) == r.execute_command("COMMAND", "COUNT")
+
+
+def test_redis_py_cluster_key_parser(target):
+    from redis._parsers.commands import CommandsParser
+
+    r = target.client(decode_responses=True)
+    parser = CommandsParser(r)
+    assert parser.get_keys(r, "SET", "a", "b") == ["a"]
+    assert parser.get_keys(r, "GET", "k") == ["k"]
+    assert parser.get_keys(r, "CONFIG", "GET", "maxmemory") is None
+    r.close()

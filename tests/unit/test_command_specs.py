@@ -101,3 +101,12 @@ def test_the_syntax_parser_reads_redis_notation():
     assert (ids.args[0].name, ids.args[0].flags) == ("client-id", ["multiple"])
     (kind,) = parse_syntax("[TYPE <NORMAL | PUBSUB>]")
     assert (kind.type, kind.token, kind.flags) == ("oneof", "TYPE", ["optional"])
+
+
+def test_movablekeys_follows_getkeys():
+    from cacheserver.commands.introspection import command_info
+    from cacheserver.commands.spec import CommandSpec
+
+    spec = CommandSpec("demo", -3, flags="write", keys=(0, 0, 0), getkeys=lambda argv: [2])
+    assert command_info(spec)[2] == ["write", "movablekeys"]
+    assert spec.key_positions([b"demo", b"1", b"k"]) == [2]
