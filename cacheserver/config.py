@@ -756,10 +756,10 @@ class Config:
 
     def _line_for(self, d: Directive) -> str:
         text = self.format(d.name)
-        if d.name == "save" and not text:
-            return 'save ""'
-        if d.kind in (STRING, ENUM) and (not text or any(c.isspace() for c in text)):
-            return f"{d.name} {shlex.quote(text) if text else chr(34) * 2}"
+        if not text:
+            return f'{d.name} ""'  # an empty value must survive the reload (save "", bind "")
+        if d.kind in (STRING, ENUM) and any(c.isspace() or c in "\"'" for c in text):
+            return f"{d.name} {shlex.quote(text)}"
         return f"{d.name} {text}"
 
     @staticmethod

@@ -127,6 +127,19 @@ def test_include_and_rewrite_keep_comments(tmp_path):
     assert again["requirepass"] == "s3cret word" and again["maxmemory"] == 2 * 1024**2
 
 
+def test_rewrite_round_trips_empty_values(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text('notify-keyspace-events "KEA"\nsave 60 1\n')
+    config = Config()
+    config.load_file(str(conf))
+    config.set_many([("notify-keyspace-events", ""), ("save", ""), ("masterauth", "")])
+    config.rewrite()
+    assert conf.read_text() == 'notify-keyspace-events ""\nsave ""\n'
+    again = Config()
+    again.load_file(str(conf))
+    assert again.format("notify-keyspace-events") == "" and again["save"] == []
+
+
 def test_rewrite_without_file():
     with pytest.raises(ConfigError, match="The server is running without a config file"):
         Config().rewrite()
