@@ -179,3 +179,33 @@ def targets_with(*names: str) -> list[str]:
 
     known = {spec.fullname for m in all_modules() for v in vars(m).values() for spec in getattr(v, "specs", ())}
     return ["cacheserver", "redis"] if known.issuperset(names) else ["redis"]
+
+
+def keyevents(target, r, *commands) -> list[tuple[bytes, bytes]]:
+    """Run ``commands`` with every keyspace event enabled; return the (event, key) pairs they emitted, in
+    order (keyevent channels). A marker message published afterwards tells when all have arrived."""
+    marker = b"keyevents:marker"
+    sub = target.raw()
+    try:
+        sub.send(encode_command("PSUBSCRIBE", "__keyevent@*__:*") + encode_command("SUBSCRIBE", marker))
+        sub.read_reply()
+        sub.read_reply()
+        r.config_set("notify-keyspace-events", "KEA")
+        try:
+            for cmd in commands:
+                try:
+                    r.execute_command(*cmd)
+                except Exception:  # an error reply is part of what some tests check: events stay recorded
+                    pass
+        finally:
+            r.config_set("notify-keyspace-events", "")
+        r.publish(marker, b"end")
+        out = []
+        while True:
+            frame = sub.read_reply().split(b"\r\n")
+            if frame[2] == b"message" and frame[4] == marker:
+                return out
+            if frame[2] == b"pmessage":
+                out.append((frame[6].split(b":", 1)[1], frame[8]))
+    finally:
+        sub.close()

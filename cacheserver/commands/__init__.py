@@ -13,5 +13,8 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import lists
     from cacheserver.commands import sorted_sets
     from cacheserver.commands import pubsub
+    from cacheserver.commands import hashes
+    from cacheserver.commands import sets
+    from cacheserver.commands import sort
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort]

@@ -33,6 +33,8 @@ from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
 from cacheserver.types.list import List
 from cacheserver.types.sorted_set import SortedSet
+from cacheserver.types.hash import Hash
+from cacheserver.types.set import Set
 
 _MISSING = object()
 
@@ -41,6 +43,8 @@ STRING_TYPES = (bytes, bytearray, int)
 TYPE_NAMES: dict[type, str] = {bytes: "string", bytearray: "string", int: "string"}
 TYPE_NAMES[List] = "list"
 TYPE_NAMES[SortedSet] = "zset"
+TYPE_NAMES[Hash] = "hash"
+TYPE_NAMES[Set] = "set"
 
 
 def type_name(value: Any) -> str:
