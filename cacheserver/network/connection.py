@@ -4,7 +4,9 @@ This is the only asyncio code on the data path. ``data_received`` refreshes the 
 the chunk, runs every complete request and writes all replies at once. A blocked or paused client
 keeps its later requests in ``client.pending`` until ``resume`` runs them. Flow control: while the
 transport's write buffer is above its high-water mark the connection stops reading, so a client that
-does not read its replies cannot make the server buffer without bound.
+does not read its replies cannot make the server buffer without bound. Out-of-band output (``send``:
+pub/sub messages, replies to unblocked clients) joins the replies of the client's own running batch, or
+is gathered and written once at the end of the loop iteration, ahead of any later reply.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class ClientConnection(asyncio.Protocol):
     def __init__(self, server: Any) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.client: ClientState | None = None
         self.reader = RequestReader(server.proto_max_bulk_len, server.query_buffer_limit)
         self.reading_paused = False
@@ -33,11 +36,15 @@ class ClientConnection(asyncio.Protocol):
         # The replies of the batch being run: out-of-band output for this same client (a message it
         # published to itself, a keyspace event its own command caused) joins them in order.
         self.batch: bytearray | None = None
+        # Out-of-band output gathered during one loop iteration and written once at its end (Redis's
+        # clients-pending-write): a subscriber gets one write per iteration, not one per message.
+        self.pending: bytearray | None = None
 
     # -- asyncio callbacks ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.loop = asyncio.get_running_loop()
         server = self.server
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -123,21 +130,42 @@ class ClientConnection(asyncio.Protocol):
     # -- used by the server ---------------------------------------------------------------------------
 
     def write(self, out: bytes | bytearray) -> None:
+        if self.pending is not None:
+            # Out-of-band output that came first goes first.
+            pending, self.pending = self.pending, None
+            pending += out
+            out = pending
         self.server.stats.net_output_bytes += len(out)
         self.transport.write(out)  # type: ignore[union-attr]
 
     def send(self, data: bytes) -> None:
-        """Out-of-band output (pub/sub messages, replies to unblocked clients, MONITOR lines)."""
+        """Out-of-band output (pub/sub messages, replies to unblocked clients, MONITOR lines): joins the
+        replies of this client's running batch, else is written at the end of this loop iteration."""
         batch = self.batch
         if batch is not None:
             batch += data
             return
+        pending = self.pending
+        if pending is not None:
+            pending += data
+            return
         t = self.transport
         if t is not None and not t.is_closing():
-            self.write(data)
+            self.pending = bytearray(data)
+            self.loop.call_soon(self.flush_pending)
+
+    def flush_pending(self) -> None:
+        pending = self.pending
+        if pending is not None:
+            self.pending = None
+            t = self.transport
+            if t is not None and not t.is_closing():
+                self.server.stats.net_output_bytes += len(pending)
+                t.write(pending)
 
     def close(self) -> None:
         """Close after flushing what was already written (Redis's CLOSE_AFTER_REPLY)."""
+        self.flush_pending()
         t = self.transport
         if t is not None and not t.is_closing():
             t.close()

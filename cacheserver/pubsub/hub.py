@@ -168,6 +168,7 @@ class Hub:
 
     def _fan_out(self, subs: Subscribers, frame2: bytes, frame3: bytes) -> int:
         check_above = self.check_above
+        soft_since = self.soft_since
         over = None
         for c, transport in subs.items():
             c.send(frame3 if c.resp == 3 else frame2)
@@ -176,6 +177,8 @@ class Hub:
                     over = [c]
                 else:
                     over.append(c)
+            elif soft_since and c in soft_since:
+                del soft_since[c]  # drained below the limits: the soft timer starts over
         if over is not None:
             for c in over:
                 self.check_output(c, subs[c])
