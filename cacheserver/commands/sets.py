@@ -173,25 +173,23 @@ def spop(c: Any, argv: list[bytes]) -> Any:
 
 def _spop_count(c: Any, db: Any, key: bytes, arg: bytes) -> Any:
     count = parse_ll(arg)
-    if count is None:
-        raise errors.NOT_INTEGER
-    if count < 0:
+    if count is None or count < 0:
         raise errors.MUST_BE_POSITIVE
     s = db.get_typed(key, Set, read=False)
     if s is None or count == 0:
         return _EMPTY_SET
     ks = db.ks
     size = len(s)
+    if ks.notify_flags:
+        ks.emit(ev.SET, b"spop", key, db.index)
     if count >= size:
-        # The whole set: Redis replies it (in set order) and deletes the key, with only a ``del`` event.
+        # The whole set: Redis replies it in set order and deletes the key.
         members = s.members()
         db.delete(key)
         ks.dirty += size
         if ks.notify_flags:
             ks.emit(ev.GENERIC, b"del", key, db.index)
         return SetReply(members)
-    if ks.notify_flags:
-        ks.emit(ev.SET, b"spop", key, db.index)
     if count * 5 < size:
         popped = [s.pop_random() for _ in range(count)]
     else:
@@ -313,15 +311,12 @@ def sscan(c: Any, argv: list[bytes]) -> list[Any]:
 
 
 def _intersection(c: Any, keys: list[bytes], write: bool, limit: int = 0) -> tuple[Set | None, list[bytes]]:
-    """(None, []) if a key is missing (later keys are not even type-checked, as in Redis), else the
-    smallest set and the members of the intersection in the order Redis lists them."""
+    """(None, []) if a key is missing (every key is type-checked first, as in Redis), else the smallest
+    set and the members of the intersection in the order Redis lists them."""
     db = c.db
-    sets: list[Set] = []
-    for key in keys:
-        s = db.get_typed(key, Set, read=not write)
-        if s is None:
-            return None, []
-        sets.append(s)
+    sets = [db.get_typed(key, Set, read=not write) for key in keys]
+    if None in sets:
+        return None, []
     smallest = min(sets, key=len)
     others = [s for s in sets if s is not smallest]
     if not others:
