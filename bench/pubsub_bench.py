@@ -125,7 +125,9 @@ class Run:
     cpu_us_per_msg: float
 
 
-async def one_run(port: int, publishers: int, subscribers: int, args: argparse.Namespace) -> tuple[int, int, float, array]:
+async def one_run(
+    port: int, publishers: int, subscribers: int, args: argparse.Namespace
+) -> tuple[int, int, float, array]:
     loop = asyncio.get_running_loop()
     latencies = array("q")
     subs = []
@@ -137,9 +139,7 @@ async def one_run(port: int, publishers: int, subscribers: int, args: argparse.N
     stop_at = start_ns + int(args.seconds * 1e9)
     pubs = []
     for _ in range(publishers):
-        _, proto = await loop.create_connection(
-            lambda: Publisher(args.size, args.window, stop_at), "127.0.0.1", port
-        )
+        _, proto = await loop.create_connection(lambda: Publisher(args.size, args.window, stop_at), "127.0.0.1", port)
         pubs.append(proto)
     for p in pubs:
         p.send_window()
@@ -190,7 +190,11 @@ def measure(args: argparse.Namespace, servers: list[Server]) -> list[Run]:
                     print(
                         f"  {run.server:<12} {publishers} pub x {args.subscribers} sub: {run.msgs_per_s:,.0f} msg/s, "
                         f"p99 {run.p99_ms:.2f} ms, {run.cpu_us_per_msg:.2f} us CPU/msg"
-                        + ("" if delivered == published * args.subscribers else f" (lost {published * args.subscribers - delivered})"),
+                        + (
+                            ""
+                            if delivered == published * args.subscribers
+                            else f" (lost {published * args.subscribers - delivered})"
+                        ),
                         file=sys.stderr,
                     )
     return runs
@@ -207,36 +211,50 @@ def run_async(coro):
 
 def render(runs: list[Run]) -> str:
     head = [
-        "publishers x subscribers", "ours msg/s", "redis msg/s", "ratio", "ours p50 ms", "redis p50 ms",
-        "ours p99 ms", "redis p99 ms", "ours us CPU/msg", "redis us CPU/msg", "CPU ratio",
+        "publishers x subscribers",
+        "ours msg/s",
+        "redis msg/s",
+        "ratio",
+        "ours p50 ms",
+        "redis p50 ms",
+        "ours p99 ms",
+        "redis p99 ms",
+        "ours us CPU/msg",
+        "redis us CPU/msg",
+        "CPU ratio",
     ]
     rows = []
     for publishers in sorted({r.publishers for r in runs}):
-        def med(server: str, attr: str) -> float:
+
+        def med(server: str, attr: str, publishers: int = publishers) -> float:
             values = [getattr(r, attr) for r in runs if r.server == server and r.publishers == publishers]
             return statistics.median(values)
 
         ours, redis = med("cacheserver", "msgs_per_s"), med("redis", "msgs_per_s")
         ours_cpu, redis_cpu = med("cacheserver", "cpu_us_per_msg"), med("redis", "cpu_us_per_msg")
         subscribers = runs[0].subscribers
-        rows.append([
-            f"{publishers} x {subscribers}",
-            f"{ours:,.0f}",
-            f"{redis:,.0f}",
-            f"{ours / redis:.2f}" if redis else "-",
-            f"{med('cacheserver', 'p50_ms'):.2f}",
-            f"{med('redis', 'p50_ms'):.2f}",
-            f"{med('cacheserver', 'p99_ms'):.2f}",
-            f"{med('redis', 'p99_ms'):.2f}",
-            f"{ours_cpu:.2f}",
-            f"{redis_cpu:.2f}",
-            f"{ours_cpu / redis_cpu:.2f}" if redis_cpu else "-",
-        ])
+        rows.append(
+            [
+                f"{publishers} x {subscribers}",
+                f"{ours:,.0f}",
+                f"{redis:,.0f}",
+                f"{ours / redis:.2f}" if redis else "-",
+                f"{med('cacheserver', 'p50_ms'):.2f}",
+                f"{med('redis', 'p50_ms'):.2f}",
+                f"{med('cacheserver', 'p99_ms'):.2f}",
+                f"{med('redis', 'p99_ms'):.2f}",
+                f"{ours_cpu:.2f}",
+                f"{redis_cpu:.2f}",
+                f"{ours_cpu / redis_cpu:.2f}" if redis_cpu else "-",
+            ]
+        )
     return "\n".join(table(head, rows, markdown=False))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--publishers", default="1,4", help="publisher counts to run, comma-separated (1,4)")
     p.add_argument("--subscribers", type=int, default=10, help="subscribers to the channel (10)")
     p.add_argument("--size", type=int, default=64, help="payload bytes, at least the 20-digit stamp (64)")

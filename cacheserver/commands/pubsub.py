@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cacheserver import errors
 from cacheserver.commands.spec import command
 from cacheserver.commands.table import container
 from cacheserver.errors import CommandError
@@ -47,6 +48,23 @@ def _count(c: Any) -> int:
     return len(c.channels) + len(c.patterns)
 
 
+def _shard_count(c: Any) -> int:
+    return len(c.shard_channels)
+
+
+def _confirm(c: Any, names: list[bytes], step: Any, kind: bytes, count: Any) -> Raw:
+    """Apply ``step(c, name)`` to each name, one confirmation frame (with the count after it) each."""
+    if not names:
+        return _nothing(c, kind)
+    head = _HEAD[c.resp]
+    out = bytearray()
+    for name in names:
+        step(c, name)
+        _frame(out, head, kind, name, count(c))
+    c.update_gate()
+    return Raw(out)
+
+
 # -- subscribing ---------------------------------------------------------------------------------------
 
 
@@ -61,14 +79,7 @@ def _count(c: Any) -> int:
     syntax="channel [channel ...]",
 )
 def subscribe(c: Any, argv: list[bytes]) -> Raw:
-    hub = c.server.pubsub
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for channel in argv[1:]:
-        hub.subscribe(c, channel)
-        _frame(out, head, _KIND_SUBSCRIBE, channel, _count(c))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:], c.server.pubsub.subscribe, _KIND_SUBSCRIBE, _count)
 
 
 @command(
@@ -82,17 +93,7 @@ def subscribe(c: Any, argv: list[bytes]) -> Raw:
     syntax="[channel [channel ...]]",
 )
 def unsubscribe(c: Any, argv: list[bytes]) -> Raw:
-    hub = c.server.pubsub
-    channels = argv[1:] if len(argv) > 1 else list(c.channels)
-    if not channels:
-        return _nothing(c, _KIND_UNSUBSCRIBE)
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for channel in channels:
-        hub.unsubscribe(c, channel)
-        _frame(out, head, _KIND_UNSUBSCRIBE, channel, _count(c))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:] or list(c.channels), c.server.pubsub.unsubscribe, _KIND_UNSUBSCRIBE, _count)
 
 
 @command(
@@ -106,14 +107,7 @@ def unsubscribe(c: Any, argv: list[bytes]) -> Raw:
     syntax="pattern [pattern ...]",
 )
 def psubscribe(c: Any, argv: list[bytes]) -> Raw:
-    hub = c.server.pubsub
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for pattern in argv[1:]:
-        hub.psubscribe(c, pattern)
-        _frame(out, head, _KIND_PSUBSCRIBE, pattern, _count(c))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:], c.server.pubsub.psubscribe, _KIND_PSUBSCRIBE, _count)
 
 
 @command(
@@ -128,17 +122,7 @@ def psubscribe(c: Any, argv: list[bytes]) -> Raw:
     syntax="[pattern [pattern ...]]",
 )
 def punsubscribe(c: Any, argv: list[bytes]) -> Raw:
-    hub = c.server.pubsub
-    patterns = argv[1:] if len(argv) > 1 else list(c.patterns)
-    if not patterns:
-        return _nothing(c, _KIND_PUNSUBSCRIBE)
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for pattern in patterns:
-        hub.punsubscribe(c, pattern)
-        _frame(out, head, _KIND_PUNSUBSCRIBE, pattern, _count(c))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:] or list(c.patterns), c.server.pubsub.punsubscribe, _KIND_PUNSUBSCRIBE, _count)
 
 
 _SHARD_KEYS = [
@@ -166,14 +150,7 @@ def ssubscribe(c: Any, argv: list[bytes]) -> Any:
     if not c.server.blocking.may_block(c):
         # Redis denies it to clients that expect one reply per command (inside EXEC, scripts).
         raise _SSUBSCRIBE_DENIED
-    hub = c.server.pubsub
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for channel in argv[1:]:
-        hub.ssubscribe(c, channel)
-        _frame(out, head, _KIND_SSUBSCRIBE, channel, len(c.shard_channels))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:], c.server.pubsub.ssubscribe, _KIND_SSUBSCRIBE, _shard_count)
 
 
 @command(
@@ -190,16 +167,7 @@ def ssubscribe(c: Any, argv: list[bytes]) -> Any:
 )
 def sunsubscribe(c: Any, argv: list[bytes]) -> Raw:
     hub = c.server.pubsub
-    channels = argv[1:] if len(argv) > 1 else list(c.shard_channels)
-    if not channels:
-        return _nothing(c, _KIND_SUNSUBSCRIBE)
-    head = _HEAD[c.resp]
-    out = bytearray()
-    for channel in channels:
-        hub.sunsubscribe(c, channel)
-        _frame(out, head, _KIND_SUNSUBSCRIBE, channel, len(c.shard_channels))
-    c.update_gate()
-    return Raw(out)
+    return _confirm(c, argv[1:] or list(c.shard_channels), hub.sunsubscribe, _KIND_SUNSUBSCRIBE, _shard_count)
 
 
 # -- publishing ----------------------------------------------------------------------------------------
@@ -256,8 +224,7 @@ PUBSUB = container(
 def _channel_list(argv: list[bytes], registry: dict) -> list[bytes]:
     if len(argv) > 3:
         raise CommandError(
-            "unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP."
-            % argv[1][:128].decode("utf-8", "surrogateescape")
+            f"unknown subcommand or wrong number of arguments for '{errors.arg_text(argv[1])}'. Try PUBSUB HELP."
         )
     if len(argv) == 2:
         return list(registry)

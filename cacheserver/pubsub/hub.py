@@ -23,7 +23,8 @@ Rules:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cacheserver.pubsub.glob import Matcher, compile_glob
 

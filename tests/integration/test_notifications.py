@@ -88,37 +88,58 @@ def run(r, *commands):
         ([("SET", "a", "1")], [("GETDEL", "a")], [(b"del", b"a")]),
         ([("SET", "k", "1")], [("EXPIRE", "k", "100"), ("PERSIST", "k")], [(b"expire", b"k"), (b"persist", b"k")]),
         ([("SET", "k", "1")], [("PEXPIRE", "k", "-1")], [(b"del", b"k")]),
-        ([("SET", "k", "1")], [("GETEX", "k", "EX", "100"), ("GETEX", "k", "PERSIST")],
-         [(b"expire", b"k"), (b"persist", b"k")]),
+        (
+            [("SET", "k", "1")],
+            [("GETEX", "k", "EX", "100"), ("GETEX", "k", "PERSIST")],
+            [(b"expire", b"k"), (b"persist", b"k")],
+        ),
         ([("SET", "a", "1")], [("RENAME", "a", "b")], [(b"rename_from", b"a"), (b"rename_to", b"b")]),
-        ([("SET", "a", "1"), ("SET", "b", "2")], [("RENAME", "a", "b")],
-         [(b"rename_from", b"a"), (b"rename_to", b"b")]),
+        (
+            [("SET", "a", "1"), ("SET", "b", "2")],
+            [("RENAME", "a", "b")],
+            [(b"rename_from", b"a"), (b"rename_to", b"b")],
+        ),
         ([("SET", "a", "1")], [("COPY", "a", "b")], [(b"copy_to", b"b")]),
         ([("SET", "a", "1")], [("MOVE", "a", "1")], [(b"move_from", b"a"), (b"move_to", b"a")]),
-        ([], [("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "5"), ("DECRBY", "n", "2")],
-         [(b"incrby", b"n")] * 4),
+        ([], [("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "5"), ("DECRBY", "n", "2")], [(b"incrby", b"n")] * 4),
         ([], [("INCRBYFLOAT", "f", "1.5")], [(b"incrbyfloat", b"f")]),
         ([], [("APPEND", "s", "ab"), ("SETRANGE", "s", "1", "x")], [(b"append", b"s"), (b"setrange", b"s")]),
         ([], [("SETBIT", "bits", "3", "1")], [(b"setbit", b"bits")]),
         ([], [("PFADD", "h", "a")], [(b"pfadd", b"h")]),
         ([], [("LPUSH", "l", "a", "b"), ("RPUSH", "l", "c")], [(b"lpush", b"l"), (b"rpush", b"l")]),
-        ([("RPUSH", "l", "a", "b")], [("LPOP", "l"), ("RPOP", "l")], [(b"lpop", b"l"), (b"rpop", b"l"), (b"del", b"l")]),
+        (
+            [("RPUSH", "l", "a", "b")],
+            [("LPOP", "l"), ("RPOP", "l")],
+            [(b"lpop", b"l"), (b"rpop", b"l"), (b"del", b"l")],
+        ),
         ([("RPUSH", "l", "a", "b", "c")], [("LTRIM", "l", "5", "10")], [(b"ltrim", b"l"), (b"del", b"l")]),
-        ([("RPUSH", "l", "a")], [("LSET", "l", "0", "b"), ("LINSERT", "l", "BEFORE", "b", "c")],
-         [(b"lset", b"l"), (b"linsert", b"l")]),
-        ([("RPUSH", "l", "a")], [("LMOVE", "l", "m", "LEFT", "RIGHT")],
-         [(b"rpush", b"m"), (b"lpop", b"l"), (b"del", b"l")]),
+        (
+            [("RPUSH", "l", "a")],
+            [("LSET", "l", "0", "b"), ("LINSERT", "l", "BEFORE", "b", "c")],
+            [(b"lset", b"l"), (b"linsert", b"l")],
+        ),
+        (
+            [("RPUSH", "l", "a")],
+            [("LMOVE", "l", "m", "LEFT", "RIGHT")],
+            [(b"rpush", b"m"), (b"lpop", b"l"), (b"del", b"l")],
+        ),
         ([("RPUSH", "l", "a")], [("BLPOP", "l", "0")], [(b"lpop", b"l"), (b"del", b"l")]),
         ([], [("HSET", "h", "f", "v"), ("HDEL", "h", "f")], [(b"hset", b"h"), (b"hdel", b"h"), (b"del", b"h")]),
         ([], [("HINCRBY", "h", "f", "2")], [(b"hincrby", b"h")]),
         ([], [("SADD", "s", "a"), ("SREM", "s", "a")], [(b"sadd", b"s"), (b"srem", b"s"), (b"del", b"s")]),
         ([("SADD", "s", "a")], [("SPOP", "s")], [(b"spop", b"s"), (b"del", b"s")]),
-        ([], [("ZADD", "z", "1", "a"), ("ZINCRBY", "z", "2", "a"), ("ZREM", "z", "a")],
-         [(b"zadd", b"z"), (b"zincr", b"z"), (b"zrem", b"z"), (b"del", b"z")]),
+        (
+            [],
+            [("ZADD", "z", "1", "a"), ("ZINCRBY", "z", "2", "a"), ("ZREM", "z", "a")],
+            [(b"zadd", b"z"), (b"zincr", b"z"), (b"zrem", b"z"), (b"del", b"z")],
+        ),
         ([("SET", "a", "1")], [("FLUSHALL",)], []),
     ],
-    ids=lambda v: " ".join(c[0] for c in v) if isinstance(v, list) and v and isinstance(v[0], tuple)
-    and isinstance(v[0][0], str) else None,
+    ids=lambda v: (
+        " ".join(c[0] for c in v)
+        if isinstance(v, list) and v and isinstance(v[0], tuple) and isinstance(v[0][0], str)
+        else None
+    ),
 )
 def test_command_events(r, notify, setup, commands, expected):
     configure, ev = notify
@@ -182,10 +203,15 @@ def test_lazy_expiry_emits_expired(r, notify):
         ("E", []),
         ("$", []),
         ("KEl", []),
-        ("KEA", [
-            (b"__keyspace@0__:k", b"set"), (b"__keyevent@0__:set", b"k"),
-            (b"__keyspace@0__:k", b"del"), (b"__keyevent@0__:del", b"k"),
-        ]),
+        (
+            "KEA",
+            [
+                (b"__keyspace@0__:k", b"set"),
+                (b"__keyevent@0__:set", b"k"),
+                (b"__keyspace@0__:k", b"del"),
+                (b"__keyevent@0__:del", b"k"),
+            ],
+        ),
         ("Em", [(b"__keyevent@0__:keymiss", b"k")]),
         ("En", [(b"__keyevent@0__:new", b"k")]),
         ("EA", [(b"__keyevent@0__:set", b"k"), (b"__keyevent@0__:del", b"k")]),

@@ -16,7 +16,6 @@ import threading
 import time
 
 import pytest
-import redis
 import redis.asyncio as aioredis
 from helpers import RawConnection, encode_command, require_binary
 
@@ -228,7 +227,9 @@ def test_pubsub_introspection(target):
         assert sorted(r.pubsub_channels("ps:i:*")) == [b"ps:i:one", b"ps:i:two"]
         assert r.pubsub_channels("ps:i:t*") == [b"ps:i:two"]
         assert r.pubsub_numsub("ps:i:one", "ps:i:two", "ps:i:none") == [
-            (b"ps:i:one", 2), (b"ps:i:two", 1), (b"ps:i:none", 0)
+            (b"ps:i:one", 2),
+            (b"ps:i:two", 1),
+            (b"ps:i:none", 0),
         ]
         assert r.execute_command("PUBSUB", "SHARDCHANNELS", "ps:i:*") == [b"ps:i:sh"]
         assert r.execute_command("PUBSUB", "SHARDNUMSUB", "ps:i:sh", "ps:i:one") == [b"ps:i:sh", 1, b"ps:i:one", 0]
@@ -283,7 +284,9 @@ def test_reset_and_disconnect_unsubscribe(target):
 def test_client_list_shows_subscriptions(target):
     r = target.client()
     with target.raw() as c:
-        pipeline(c, ["CLIENT", "SETNAME", "ps-lister"], ["SUBSCRIBE", "ps:l1", "ps:l2"], ["PSUBSCRIBE", "ps:l*"], replies=4)
+        pipeline(
+            c, ["CLIENT", "SETNAME", "ps-lister"], ["SUBSCRIBE", "ps:l1", "ps:l2"], ["PSUBSCRIBE", "ps:l*"], replies=4
+        )
         line = next(x for x in r.client_list() if x["name"] == "ps-lister")
         assert (line["flags"], line["sub"], line["psub"]) == ("P", "2", "1")
         assert any(x["name"] == "ps-lister" for x in r.client_list(_type="pubsub"))
@@ -306,7 +309,10 @@ def test_redis_py_pubsub_get_message(target, protocol):
     assert publisher.publish("ps:py:pattern", "world") == 1
     assert p.get_message(timeout=2) == {"type": "message", "pattern": None, "channel": b"ps:py:chan", "data": b"hello"}
     assert p.get_message(timeout=2) == {
-        "type": "pmessage", "pattern": b"ps:py:pat*", "channel": b"ps:py:pattern", "data": b"world"
+        "type": "pmessage",
+        "pattern": b"ps:py:pat*",
+        "channel": b"ps:py:pattern",
+        "data": b"world",
     }
     p.unsubscribe("ps:py:chan")
     assert p.get_message(timeout=2) == {"type": "unsubscribe", "pattern": None, "channel": b"ps:py:chan", "data": 1}
