@@ -14,7 +14,7 @@ from typing import Any
 from cacheserver import errors
 from cacheserver.commands.generic import INVALID_CURSOR, keyspec, parse_scan_options
 from cacheserver.commands.spec import command
-from cacheserver.errors import CommandError
+from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import parse_cursor
 from cacheserver.numbers import (
@@ -61,35 +61,38 @@ def _hset(c: Any, argv: list[bytes]) -> int:
         raise errors.wrong_arity(argv[0].decode("latin-1").lower())
     key = argv[1]
     db = c.db
-    h = db.get_typed(key, Hash, read=False)
-    created = h is None
-    if created:
+    h = db.lookup(key)
+    if h is None:
         h = Hash()
+        db.set(key, h)
+    elif h.__class__ is not Hash:
+        raise WRONGTYPE
+    elif db.watched:
+        db.touch_watched(key)
     before = len(h)
+    values = c.server.config.values
+    max_value = values["hash-max-listpack-value"]
     if n == 4:
         field = argv[2]
         value = argv[3]
         h[field] = value
-        if h.listpack:
-            values = c.server.config.values
-            h.note_write(field, value, values["hash-max-listpack-entries"], values["hash-max-listpack-value"])
+        if h.listpack and (len(field) > max_value or len(value) > max_value):
+            h.listpack = False
     else:
-        max_entries, max_value = _config(c)
         for i in range(2, n, 2):
             field = argv[i]
             value = argv[i + 1]
             h[field] = value
-            if h.listpack:
-                h.note_write(field, value, max_entries, max_value)
-    if created:
-        db.set(key, h)
-    else:
-        db.signal_modified(key)
+            if h.listpack and (len(field) > max_value or len(value) > max_value):
+                h.listpack = False
+    added = len(h) - before
+    if added and h.listpack and len(h) > values["hash-max-listpack-entries"]:
+        h.listpack = False
     ks = db.ks
     ks.dirty += (n - 2) >> 1
     if ks.notify_flags:
         ks.emit(ev.HASH, b"hset", key, db.index)
-    return len(h) - before
+    return added
 
 
 @command("hset", -4, flags="write denyoom fast", keys=(1, 1, 1), group="hash", since="2.0.0",

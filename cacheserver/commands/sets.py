@@ -59,23 +59,30 @@ def _delete_if_empty(db: Any, key: bytes, s: Set) -> None:
 def sadd(c: Any, argv: list[bytes]) -> int:
     key = argv[1]
     db = c.db
-    s = db.get_typed(key, Set, read=False)
-    created = s is None
-    if created:
-        s = Set()
-    if len(argv) == 3:
-        added = 1 if s.add_member(argv[2]) else 0
-    else:
-        added = s.add_members(argv[2:])
-    if created:
+    s = db.lookup(key)
+    if s is None:
+        s = Set(argv[2:])
         s.note_added(s, _max_intset(c))
         db.set(key, s)
-    elif not added:
-        return 0
+        added = len(s)
+    elif s.__class__ is not Set:
+        raise WRONGTYPE
     else:
+        n = len(s)
+        if len(argv) == 3:
+            member = argv[2]
+            s.add(member)
+            added = len(s) - n
+            if added and s.snapshot is not None:
+                s.snapshot.append(member)
+        else:
+            added = s.add_members(argv[2:])
+        if not added:
+            return 0
         if s.intset:
             s.note_added(argv[2:], _max_intset(c))
-        db.signal_modified(key)
+        if db.watched:
+            db.touch_watched(key)
     ks = db.ks
     ks.dirty += added
     if ks.notify_flags:

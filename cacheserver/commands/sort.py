@@ -28,8 +28,6 @@ from cacheserver.types.sorted_set import SortedSet
 SCORE_NOT_DOUBLE = CommandError("One or more scores can't be converted into double")
 
 _SPACE = b" \t\n\r\x0b\x0c"
-_LONG_MIN = -(1 << 63)
-_LONG_MAX = (1 << 63) - 1
 
 
 def _strtod_score(s: bytes) -> float | None:

@@ -15,7 +15,8 @@ reject; it is taken again once those stale entries exceed a quarter of the set.
 from __future__ import annotations
 
 import random
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cacheserver.numbers import parse_ll
 
@@ -23,12 +24,12 @@ _SMALL = 64  # below this many members a fresh list per draw is cheaper than kee
 
 
 class Set(set):
-    __slots__ = ("intset", "_snapshot")
+    __slots__ = ("intset", "snapshot")
 
     def __init__(self, members: Iterable[bytes] = ()) -> None:
         super().__init__(members)
         self.intset = True
-        self._snapshot: list[bytes] | None = None
+        self.snapshot: list[bytes] | None = None
 
     @classmethod
     def of(cls, members: Iterable[bytes], max_intset: int) -> Set:
@@ -43,8 +44,8 @@ class Set(set):
         self.add(member)
         if len(self) == n:
             return False
-        if self._snapshot is not None:
-            self._snapshot.append(member)
+        if self.snapshot is not None:
+            self.snapshot.append(member)
         return True
 
     def add_members(self, members: Iterable[bytes]) -> int:
@@ -52,8 +53,8 @@ class Set(set):
         n = len(self)
         self.update(members)
         added = len(self) - n
-        if added and self._snapshot is not None:
-            self._snapshot = None  # cheaper to take it again than to find which members were new
+        if added and self.snapshot is not None:
+            self.snapshot = None  # cheaper to take it again than to find which members were new
         return added
 
     def note_added(self, members: Iterable[bytes], max_intset: int) -> None:
@@ -80,16 +81,16 @@ class Set(set):
         """A uniformly random member of a non-empty set."""
         n = len(self)
         if n <= _SMALL:
-            self._snapshot = None
+            self.snapshot = None
             return random.choice(list(self))
-        snap = self._snapshot
+        snap = self.snapshot
         if snap is None or len(snap) > n + (n >> 2):
-            snap = self._snapshot = list(self)
+            snap = self.snapshot = list(self)
         for _ in range(8):
             m = snap[random.randrange(len(snap))]
             if m in self:
                 return m
-        snap = self._snapshot = list(self)
+        snap = self.snapshot = list(self)
         return snap[random.randrange(n)]
 
     def pop_random(self) -> bytes:

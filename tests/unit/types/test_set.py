@@ -77,8 +77,8 @@ def test_watch_sees_in_place_set_changes() -> None:
 
     run("SADD", "s", "a", "b", "c", "d", "e")
     run("SADD", "t", "z")
-    for command, key in ((("SADD", "s", "f"), "s"), (("SREM", "s", "f"), "s"), (("SPOP", "s"), "s"),
-                         (("SPOP", "s", "1"), "s"), (("SMOVE", "s", "t", "a"), "s"), (("SMOVE", "t", "s", "z"), "s"),
+    for command, key in ((("SADD", "s", "f"), "s"), (("SREM", "s", "f"), "s"), (("SMOVE", "s", "t", "a"), "s"),
+                         (("SMOVE", "t", "s", "z"), "s"), (("SPOP", "s"), "s"), (("SPOP", "s", "1"), "s"),
                          (("SINTERSTORE", "s", "t", "t"), "s")):
         watcher.dirty_cas = False
         db.watched[key.encode()] = [watcher]
