@@ -232,9 +232,40 @@ class Database:
         return self.expires.pop(key, None) is not None
 
     def touch_watched(self, key: bytes) -> None:
+        """The value at ``key`` changed: EXEC fails for the clients watching it (touchWatchedKey). A
+        key watched while already expired (``client.watched[(db, key)]`` true) is no change when it is
+        removed, nor while it stays expired."""
         clients = self.watched.get(key)
         if clients:
             for c in clients:
+                if c.watched.get((self, key)):
+                    if key not in self.data:
+                        c.watched[(self, key)] = False
+                        continue
+                    if self.is_expired(key):
+                        continue
+                c.dirty_cas = True
+
+    def touch_all_watched(self, replaced_with: Database | None = None) -> None:
+        """FLUSHDB/FLUSHALL (and SWAPDB with ``replaced_with``), before the contents go: a watched key
+        stored here, or in ``replaced_with``, is modified (Redis's touchAllWatchedKeysInDb), except
+        that an expired key stays logically absent."""
+        for key, clients in list(self.watched.items()):
+            here = key in self.data
+            there = replaced_with is not None and key in replaced_with.data
+            if not (here or there):
+                continue
+            wk = (self, key)
+            for c in clients:
+                if c.watched.get(wk):
+                    if not there:
+                        c.watched[wk] = False  # the expired key is deleted: logically no change
+                        continue
+                    if replaced_with.is_expired(key):  # type: ignore[union-attr]
+                        continue
+                elif not here and replaced_with.is_expired(key):  # type: ignore[union-attr]
+                    c.watched[wk] = True  # a missing key replaced by an expired one
+                    continue
                 c.dirty_cas = True
 
     def signal_ready(self, key: bytes) -> None:
@@ -252,9 +283,7 @@ class Database:
         n = len(self.data)
         self.removed += n
         if self.watched:
-            for key in list(self.watched):
-                if key in self.data:
-                    self.touch_watched(key)
+            self.touch_all_watched()
         self.data = {}
         self.expires = {}
         self.lru = {}
@@ -264,10 +293,10 @@ class Database:
 
     def swap_contents(self, other: Database) -> None:
         """SWAPDB: exchange datasets; WATCHers of keys on either side are touched."""
-        for db in (self, other):
-            for key in list(db.watched):
-                if key in self.data or key in other.data:
-                    db.touch_watched(key)
+        if self.watched:
+            self.touch_all_watched(other)
+        if other.watched:
+            other.touch_all_watched(self)
         self.removed += len(self.data)
         other.removed += len(other.data)
         self.data, other.data = other.data, self.data

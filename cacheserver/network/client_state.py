@@ -77,7 +77,8 @@ class ClientState:
         self.user = "default"
         self.multi: list | None = None
         self.multi_error = False
-        self.watched: list[tuple[Database, bytes]] = []
+        # (db, key) -> whether the key was already expired when watched (see commands/transactions.py)
+        self.watched: dict[tuple[Database, bytes], bool] = {}
         self.dirty_cas = False
         self.channels: set[bytes] = set()
         self.patterns: dict[bytes, Any] = {}
