@@ -16,5 +16,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import hashes
     from cacheserver.commands import sets
     from cacheserver.commands import sort
+    from cacheserver.commands import transactions
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions]

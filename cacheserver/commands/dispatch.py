@@ -16,8 +16,9 @@ import time
 from typing import Any
 
 from cacheserver import errors
-from cacheserver.commands.spec import CommandSpec
+from cacheserver.commands.spec import SKIP_SLOWLOG, CommandSpec
 from cacheserver.commands.table import CommandTable
+from cacheserver.commands.transactions import exec_abort
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, ClientState
 from cacheserver.protocol.encoder import encode_into
@@ -99,7 +100,7 @@ class Dispatcher:
             spec.calls += 1
             spec.total_ns += dt
             c.last_cmd = spec.fullname
-            if dt > slow_ns:
+            if dt > slow_ns and SKIP_SLOWLOG not in spec.flags:
                 server.slowlog_add(c, argv, dt)
             encoders = c.encoders
             f = encoders.get(reply.__class__)
@@ -140,7 +141,8 @@ class Dispatcher:
             if spec.no_multi:
                 self._reject(c, out, CommandError("Command not allowed inside a transaction"), spec)
                 return None
-            c.multi.append((spec, argv))
+            if not (c.multi_error or c.dirty_cas):  # doomed: keep nothing (queueMultiCommand)
+                c.multi.append((spec, argv))
             self._write(c, out, QUEUED)
             return None
         if self.gated:
@@ -177,6 +179,8 @@ class Dispatcher:
         Inside MULTI it also dooms the transaction (EXECABORT), as Redis's flagTransaction does."""
         if spec is not None:
             spec.rejected_calls += 1
+            if spec.name == "exec" and spec.parent is None:
+                error = exec_abort(c, error)  # a refused EXEC ends the transaction (execCommandAbort)
         if c.multi is not None:
             c.multi_error = True
         self.server.count_error_reply(error)
@@ -191,7 +195,7 @@ class Dispatcher:
         return errors.INTERNAL
 
     def call(self, c: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
-        """Run one already-resolved command (EXEC, scripts) with its stats; returns the reply."""
+        """Run one already-resolved command (EXEC, scripts) with its stats and slow log; returns the reply."""
         t0 = _perf_ns()
         try:
             reply = spec.handler(c, argv)
@@ -204,4 +208,6 @@ class Dispatcher:
         dt = _perf_ns() - t0
         spec.calls += 1
         spec.total_ns += dt
+        if dt > self.server.slowlog_threshold_ns and SKIP_SLOWLOG not in spec.flags:
+            self.server.slowlog_add(c, argv, dt)
         return reply

@@ -348,8 +348,8 @@ class MonitorFeed:
 
     def check(self, c: Any, spec: Any, argv: list[bytes]) -> None:
         server = self.server
-        if not server.monitors or c.is_monitor:
-            return None
+        if not server.monitors or c.is_monitor or (c.multi is not None and spec.name == "exec"):
+            return None  # EXEC shows itself after its queued commands (transactions.py), as 7.0 does
         sub = spec
         if spec.subcommands is not None and len(argv) > 1:
             sub = spec.subcommands.get(argv[1].lower()) or spec
