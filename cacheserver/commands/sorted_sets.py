@@ -18,7 +18,8 @@ Set operations accept plain sets (score 1) through a duck-typed view: anything t
 from __future__ import annotations
 
 import random
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
@@ -860,9 +861,7 @@ def _zpop_minmax(c: Any, argv: list[bytes], where: int) -> Any:
     count = -1
     if len(argv) == 3:
         count = parse_ll(argv[2])  # type: ignore[assignment]
-        if count is None:
-            raise errors.NOT_INTEGER
-        if count < 0:
+        if count is None or count < 0:
             raise errors.MUST_BE_POSITIVE
     key = argv[1]
     db = c.db
@@ -877,8 +876,7 @@ def _zpop_minmax(c: Any, argv: list[bytes], where: int) -> Any:
 
 _POP_KEYSPEC = [_keyspec("RW access delete")]
 _POP_COMPLEXITY = (
-    "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of "
-    "elements popped."
+    "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."
 )
 
 
@@ -1120,7 +1118,7 @@ def zrandmember(c: Any, argv: list[bytes]) -> Any:
         if n > 4 or (n == 4 and argv[3].upper() != b"WITHSCORES"):
             raise errors.SYNTAX
         withscores = n == 4
-        if withscores and (count < -LONG_MAX // 2 or count > LONG_MAX // 2):
+        if withscores and (count < -(LONG_MAX // 2) or count > LONG_MAX // 2):
             raise OUT_OF_RANGE
         return _zrandmember_count(c, argv[1], count, withscores)
     zs = _zset_read(c.db, argv[1])
@@ -1276,7 +1274,7 @@ def _zsetop(c: Any, argv: list[bytes], numkeys_at: int, op: int, store: bool, ca
     if op == _DIFF:
         return _diff(sources), withscores
     # Smallest input first, as Redis sorts them (each weight travels with its input).
-    inputs = sorted(zip(sources, weights), key=lambda sw: len(sw[0]))
+    inputs = sorted(zip(sources, weights, strict=False), key=lambda sw: len(sw[0]))
     if op == _INTER:
         result = _inter(inputs, aggregate, card_only, limit)
         if card_only:
@@ -1423,8 +1421,7 @@ def zdiffstore(c: Any, argv: list[bytes]) -> int:
     group="sorted-set",
     since="7.0.0",
     summary="Count the members of the intersection of sorted sets (and sets), up to an optional limit.",
-    complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input "
-    "sorted sets.",
+    complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
     syntax="numkeys key [key ...] [LIMIT limit]",
     getkeys=_numkeys_positions(1),
     key_specs=_OP_READ_KEYSPEC,

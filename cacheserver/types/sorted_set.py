@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from sortedcontainers import SortedList
 
