@@ -123,20 +123,7 @@ def hsetnx(c: Any, argv: list[bytes]) -> int:
     h = db.get_typed(key, Hash, read=False)
     if h is not None and field in h:
         return 0
-    created = h is None
-    if created:
-        h = Hash()
-    h[field] = value
-    max_entries, max_value = _config(c)
-    h.note_write(field, value, max_entries, max_value)
-    if created:
-        db.set(key, h)
-    else:
-        db.signal_modified(key)
-    ks = db.ks
-    ks.dirty += 1
-    if ks.notify_flags:
-        ks.emit(ev.HASH, b"hset", key, db.index)
+    _store_field(c, db, key, h, field, value, b"hset")
     return 1
 
 
@@ -223,6 +210,7 @@ def hincrbyfloat(c: Any, argv: list[bytes]) -> bytes:
 
 
 def _store_field(c: Any, db: Any, key: bytes, h: Hash | None, field: bytes, value: bytes, event: bytes) -> None:
+    """Set one field (creating the hash if ``h`` is None), with the encoding check, WATCH, dirty, event."""
     created = h is None
     if created:
         h = Hash()
