@@ -244,3 +244,22 @@ def test_blocking_commands_answer_at_once_when_data_is_there(raw):
     assert raw.command("EXISTS", "q") == b":0\r\n"
     assert raw.command("BRPOPLPUSH", "d", "q", "0") == b"$1\r\nb\r\n"
     assert raw.command("BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5") == b"*2\r\n$1\r\nq\r\n*1\r\n$1\r\nb\r\n"
+
+
+def test_inside_multi_blocking_commands_answer_at_once(raw):
+    assert raw.command("MULTI") == b"+OK\r\n"
+    for args in (("BLPOP", "q", "0"), ("BRPOPLPUSH", "q", "d", "0"), ("BLMOVE", "q", "d", "LEFT", "LEFT", "0"),
+                 ("BLMPOP", "0", "1", "q", "LEFT")):
+        assert raw.command(*args) == b"+QUEUED\r\n"
+    assert raw.command("EXEC") == b"*4\r\n*-1\r\n$-1\r\n$-1\r\n*-1\r\n"
+
+
+def test_push_inside_multi_wakes_the_waiter_after_exec(target, r):
+    waiter = block(target, r, "BLPOP", "q", "0")
+    with target.raw() as c:
+        c.command("MULTI")
+        c.command("RPUSH", "q", "a")
+        c.command("LPOP", "q")
+        c.command("RPUSH", "q", "b")
+        assert c.command("EXEC") == b"*3\r\n:1\r\n$1\r\na\r\n:1\r\n"
+    assert waiter.result() == b"*2\r\n$1\r\nq\r\n$1\r\nb\r\n"
