@@ -60,7 +60,7 @@ def _string_for_bits(db: Any, key: bytes, max_bit: int) -> tuple[bytearray, bool
         buf = v
     elif cls is bytes or cls is int:
         buf = bytearray(string_bytes(v))
-        db.replace_value(key, buf)
+        db.data[key] = buf  # a representation change (dbUnshareStringValue): WATCH is told only of changes
     else:
         raise errors.WRONGTYPE
     if len(buf) < size:

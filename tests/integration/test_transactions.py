@@ -300,6 +300,18 @@ TOUCHING = [
     (STR, "FLUSHALL"),
     (STR, "SWAPDB 0 1"),
     (["SELECT 1", "SET k v", "SELECT 0"], "SWAPDB 0 1"),  # the watched key appears by the swap
+    (["SET k v EX 100"], "GETEX k PERSIST"),
+    (STR, "SET k v KEEPTTL"),
+    (STR, "SET k v GET"),
+    (STR, "SETRANGE k 0 v"),
+    (["SET k 5"], "INCRBY k 0"),
+    (["SET k 1"], "INCRBYFLOAT k 0"),
+    (HASH, "HINCRBY k f 0"),
+    (HASH, "HDEL k nofield f"),
+    (LIST, "LTRIM k 5 10"),
+    (LIST, "LMOVE k k LEFT LEFT"),
+    (LIST, "LSET k 0 a"),
+    (["PFADD k a", "PFADD src a"], "PFMERGE k src"),
 ]
 
 # Commands that leave the watched key as it was: Redis does not signal them.
@@ -334,6 +346,27 @@ NOT_TOUCHING = [
     ([], "SWAPDB 0 1"),
     (["SELECT 1", "SET k v", "FLUSHDB", "SELECT 0", "SET k v"], "SELECT 0"),
     (["SET k v", "SELECT 1", "SET k v", "SELECT 0"], "MOVE src 1"),
+    (STR, "SETBIT k 7 0"),  # the bit was already 0 (and the value only changes representation)
+    (STR, "BITFIELD k SET u8 0 118"),  # 118 is "v": the same byte
+    (STR, "BITFIELD k GET u8 0"),
+    (STR, "GETEX k PERSIST"),
+    (STR, "EXPIRE k 100 XX"),
+    (STR, "RENAME k k"),
+    (STR, "COPY src k"),
+    (STR, "SWAPDB 0 0"),
+    (LIST, "LINSERT k BEFORE nomatch z"),
+    (LIST, "LPOP k 0"),
+    (SET, "SPOP k 0"),
+    (SET, "SMOVE k k a"),
+    (ZSET, "ZADD k XX 1 nomember"),
+    (ZSET, "ZADD k 1 a"),
+    (ZSET, "ZINCRBY k 0 a"),
+    (ZSET, "ZPOPMIN k 0"),
+    (ZSET, "ZREMRANGEBYRANK k 5 10"),
+    ([], "ZUNIONSTORE k 1 nothing"),
+    ([], "SORT nothing STORE k"),
+    ([], "BITOP OR k nothing"),
+    (["PFADD k a"], "PFADD k"),
 ]
 
 
