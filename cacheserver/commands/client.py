@@ -184,7 +184,9 @@ def client_list(c: Any, argv: list[bytes]) -> Any:
     return _text(
         c,
         [
-            client_info_line(x, now, "client|list", _argv_mem(argv)) if x is c else client_info_line(x, now)
+            client_info_line(x, now, _running(c, "client|list"), _argv_mem(argv))
+            if x is c
+            else client_info_line(x, now)
             for x in clients
         ],
     )
@@ -201,7 +203,13 @@ def client_list(c: Any, argv: list[bytes]) -> Any:
     complexity="O(1)",
 )
 def client_info(c: Any, argv: list[bytes]) -> Any:
-    return _text(c, [client_info_line(c, c.server.clock.now_ms, "client|info", _argv_mem(argv))])
+    return _text(c, [client_info_line(c, c.server.clock.now_ms, _running(c, "client|info"), _argv_mem(argv))])
+
+
+def _running(c: Any, name: str) -> str:
+    """The ``cmd=`` of the asking client: a handler running while ``c.multi`` is a list runs inside EXEC,
+    and Redis then names EXEC, the command the client sent."""
+    return "exec" if c.multi is not None else name
 
 
 def _kill(c: Any, victim: Any) -> None:

@@ -137,21 +137,23 @@ class Dispatcher:
                 spec,
             )
             return None
-        if c.multi is not None and name not in MULTI_IMMEDIATE:
-            if spec.no_multi:
-                self._reject(c, out, CommandError("Command not allowed inside a transaction"), spec)
-                return None
-            if not (c.multi_error or c.dirty_cas):  # doomed: keep nothing (queueMultiCommand)
-                c.multi.append((spec, argv))
-            self._write(c, out, QUEUED)
+        queue = c.multi is not None and name not in MULTI_IMMEDIATE
+        if queue and spec.no_multi:
+            self._reject(c, out, CommandError("Command not allowed inside a transaction"), spec)
             return None
         if self.gated:
+            # Before queueing, as Redis: a paused write waits even to be queued (monitors skip queueing).
             refusal = server.gate_command(c, spec, argv)
             if refusal is not None:
                 self._reject(c, out, refusal, spec)
                 return None
             if c.blocked is not None:  # postponed by a gate (CLIENT PAUSE): run again on resume
                 return None
+        if queue:
+            if not (c.multi_error or c.dirty_cas):  # doomed: keep nothing (queueMultiCommand)
+                c.multi.append((spec, argv))
+            self._write(c, out, QUEUED)
+            return None
         if c.no_touch and server.no_touch_gate is not None:
             server.no_touch_gate(c, spec, argv)
         if c.reply_mode != REPLY_ON:

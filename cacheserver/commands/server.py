@@ -340,6 +340,10 @@ def _repr_arg(a: bytes) -> str:
     return "".join(out)
 
 
+# Commands a client inside MULTI runs at once and monitors see at once (not queued, not EXEC).
+_SHOWN_IN_MULTI = frozenset({"multi", "discard", "watch", "quit", "reset"})
+
+
 class MonitorFeed:
     """A server gate, registered while MONITOR clients exist, that sends them each command line."""
 
@@ -347,14 +351,21 @@ class MonitorFeed:
         self.server = server
 
     def check(self, c: Any, spec: Any, argv: list[bytes]) -> None:
+        if c.multi is not None and (spec.parent or spec).name not in _SHOWN_IN_MULTI:
+            return None  # queued: EXEC feeds it when it runs, then EXEC itself (transactions.py), as 7.0
+        self.feed(c, spec, argv)
+        return None
+
+    def feed(self, c: Any, spec: Any, argv: list[bytes]) -> None:
+        """Send one command line to the monitors (unless the command is hidden from them)."""
         server = self.server
-        if not server.monitors or c.is_monitor or (c.multi is not None and spec.name == "exec"):
-            return None  # EXEC shows itself after its queued commands (transactions.py), as 7.0 does
+        if not server.monitors or c.is_monitor:
+            return
         sub = spec
         if spec.subcommands is not None and len(argv) > 1:
             sub = spec.subcommands.get(argv[1].lower()) or spec
         if "admin" in sub.flags or "skip_monitor" in sub.flags or "admin" in spec.flags:
-            return None
+            return
         now = time.time()
         where = f"unix:{c.addr[:-2]}" if c.unix else c.addr
         line = f"+{now:.6f} [{c.db.index} {where}] {' '.join(_repr_arg(a) for a in argv)}\r\n"
@@ -362,7 +373,6 @@ class MonitorFeed:
         for m in server.monitors:
             if not m.closed:
                 m.send(data)
-        return None
 
     def drop(self, c: Any) -> None:
         server = self.server

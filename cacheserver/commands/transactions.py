@@ -110,7 +110,7 @@ def _feed_monitors(c: Any, spec: Any, argv: list[bytes]) -> None:
     """Show a command that ran inside EXEC (or EXEC itself, last) to MONITOR clients."""
     feed = getattr(c.server, "monitor_feed", None)
     if feed is not None:
-        feed.check(c, spec, argv)
+        feed.feed(c, spec, argv)
 
 
 # -- commands ------------------------------------------------------------------------------------------

@@ -849,6 +849,31 @@ def test_client_list_shows_the_transaction(target, r):
         assert re.search(r" flags=xd .* multi=0 ", _client_line(r, client_id))
 
 
+def test_client_list_inside_exec_still_shows_the_transaction(raw):
+    client_id = raw.command("CLIENT", "ID")[1:-2].decode()
+    assert raw.command("MULTI") == OK
+    assert raw.command("CLIENT", "LIST", "ID", client_id) == QUEUED
+    reply = raw.command("EXEC").decode()
+    assert re.search(r" flags=x .* multi=1 .* cmd=exec ", reply)  # the command the client sent last
+
+
+def test_paused_writes_wait_to_be_queued(target, raw):
+    admin = target.raw()
+    try:
+        client_id = raw.command("CLIENT", "ID")[1:-2].decode()
+        assert admin.command("CLIENT", "PAUSE", "100000", "WRITE") == OK
+        raw.send(encode_command("MULTI") + encode_command("GET", "a") + encode_command("SET", "a", "1"))
+        assert raw.read_reply() == OK
+        assert raw.read_reply() == QUEUED  # a read is queued at once
+        assert re.search(rb" multi=1 ", admin.command("CLIENT", "LIST", "ID", client_id))  # the SET waits
+        assert admin.command("CLIENT", "UNPAUSE") == OK
+        assert raw.read_reply() == QUEUED
+        assert raw.command("EXEC") == b"*2\r\n$-1\r\n+OK\r\n"
+    finally:
+        admin.command("CLIENT", "UNPAUSE")
+        admin.close()
+
+
 # -- redis-py -------------------------------------------------------------------------------------------------
 
 
