@@ -152,6 +152,7 @@ class Dispatcher:
         if queue:
             if not (c.multi_error or c.dirty_cas):  # doomed: keep nothing (queueMultiCommand)
                 c.multi.append((spec, argv))
+            c.last_cmd = spec.fullname
             self._write(c, out, QUEUED)
             return None
         if c.no_touch and server.no_touch_gate is not None:

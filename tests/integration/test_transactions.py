@@ -836,7 +836,7 @@ def test_client_list_shows_the_transaction(target, r):
         conn.command("MULTI")
         conn.command("SET", "a", "1")
         conn.command("GET", "a")
-        assert re.search(r" flags=x .* multi=2 ", _client_line(r, client_id))
+        assert re.search(r" flags=x .* multi=2 .* cmd=get ", _client_line(r, client_id))
         conn.command("NOSUCH")
         conn.command("SET", "b", "1")  # a doomed transaction queues nothing more
         assert re.search(r" multi=2 ", _client_line(r, client_id))
