@@ -171,16 +171,6 @@ class RedisProcess:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def targets_with(*names: str) -> list[str]:
-    """Targets for ``@pytest.mark.parametrize("target", ..., indirect=True)``: both servers if cacheserver
-    already declares every command in ``names`` ("rpush", "object|encoding"), else only redis. A test that
-    needs another group's commands then starts running against cacheserver by itself once they land."""
-    from cacheserver.commands import all_modules
-
-    known = {spec.fullname for m in all_modules() for v in vars(m).values() for spec in getattr(v, "specs", ())}
-    return ["cacheserver", "redis"] if known.issuperset(names) else ["redis"]
-
-
 def keyevents(target, r, *commands) -> list[tuple[bytes, bytes]]:
     """Run ``commands`` with every keyspace event enabled; return the (event, key) pairs they emitted, in
     order (keyevent channels). A marker message published afterwards tells when all have arrived."""

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import targets_with
 
 # WRONGTYPE needs a non-string key; tests/unit/commands/test_string_handlers.py covers cacheserver meanwhile.
-WITH_LIST = targets_with("rpush")
 
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -300,7 +298,6 @@ def test_bitfield_resp3_null(target):
         c.command("FLUSHALL")
 
 
-@pytest.mark.parametrize("target", WITH_LIST, indirect=True)
 def test_bitmap_wrongtype(raw):
     raw.command("RPUSH", "l", "a")
     for args in (
@@ -325,7 +322,6 @@ def test_bitmap_wrongtype(raw):
     assert raw.command("GET", "d") == b"$1\r\nx\r\n"
 
 
-@pytest.mark.parametrize("target", targets_with("object|encoding"), indirect=True)
 def test_bitmap_encodings(raw):
     raw.command("SET", "k", "a")
     raw.command("SETBIT", "k", "0", "0")  # nothing changes, but the value is unshared

@@ -5,11 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from helpers import targets_with
 
-WITH_TTL = targets_with("ttl", "expire")
-# WRONGTYPE needs a non-string key; tests/unit/commands/test_string_handlers.py covers cacheserver meanwhile.
-WITH_LIST = targets_with("rpush", "del")
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -78,7 +74,6 @@ def test_set_expire_errors(raw):
     assert raw.command("GET", "k") == b"$-1\r\n"
 
 
-@pytest.mark.parametrize("target", WITH_TTL, indirect=True)
 def test_set_expire_options(r):
     r.set("k", "v", ex=100)
     assert 99 <= r.ttl("k") <= 100
@@ -176,7 +171,6 @@ def test_append_strlen(raw):
     assert raw.command("INCR", "n") == b":116\r\n"
 
 
-@pytest.mark.parametrize("target", targets_with("multi", "exec"), indirect=True)
 def test_append_in_multi_keeps_earlier_reply(raw):
     raw.command("SET", "k", "a")
     raw.command("APPEND", "k", "b")
@@ -217,7 +211,6 @@ def test_append_limit(target):
             c.command("FLUSHALL")
 
 
-@pytest.mark.parametrize("target", WITH_TTL, indirect=True)
 def test_ttl_kept_or_dropped(raw):
     # the same option twice is accepted, the last value wins
     assert raw.command("SET", "k", "v", "EX", "10", "EX", "20") == b"+OK\r\n"
@@ -494,7 +487,6 @@ def test_lcs_table_limit(target):
 # -- WRONGTYPE --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", WITH_LIST, indirect=True)
 def test_wrongtype(raw):
     raw.command("RPUSH", "l", "a")
     for args in (
