@@ -67,8 +67,8 @@ def _hset(c: Any, argv: list[bytes]) -> int:
         db.set(key, h)
     elif h.__class__ is not Hash:
         raise WRONGTYPE
-    elif db.watched:
-        db.touch_watched(key)
+    else:
+        db.signal_modified(key)
     before = len(h)
     values = c.server.config.values
     max_value = values["hash-max-listpack-value"]

@@ -81,8 +81,7 @@ def sadd(c: Any, argv: list[bytes]) -> int:
             return 0
         if s.intset:
             s.note_added(argv[2:], _max_intset(c))
-        if db.watched:
-            db.touch_watched(key)
+        db.signal_modified(key)
     ks = db.ks
     ks.dirty += added
     if ks.notify_flags:
