@@ -81,6 +81,14 @@ def parse_bool(text: str) -> bool:
     raise ConfigError("argument must be 'yes' or 'no'")
 
 
+# Values we accept beyond Redis's, left out of the error text so it stays Redis's (our eviction policies).
+EXTRA_CHOICES: dict[str, tuple[str, ...]] = {
+    "maxmemory-policy": (
+        "allkeys-fifo", "volatile-fifo", "allkeys-sieve", "volatile-sieve", "allkeys-s3fifo", "volatile-s3fifo",
+    ),
+}
+
+
 class Directive:
     __slots__ = ("name", "kind", "default", "choices", "mutable", "lo", "hi", "aliases", "protected", "sensitive")
 
@@ -122,7 +130,7 @@ class Directive:
             return v
         if kind == ENUM:
             low = raw.lower()
-            if low not in self.choices:
+            if low not in self.choices and low not in EXTRA_CHOICES.get(self.name, ()):
                 raise ConfigError("argument(s) must be one of the following: " + ", ".join(self.choices))
             return low
         parser = _SPECIAL_PARSERS.get(self.name)

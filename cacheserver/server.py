@@ -27,6 +27,7 @@ from cacheserver.commands.table import build
 from cacheserver.config import Config
 from cacheserver.errors import CommandError
 from cacheserver.keyspace.database import Keyspace
+from cacheserver.keyspace.eviction import Evictor
 from cacheserver.network.client_state import ClientState
 from cacheserver.network.connection import ClientConnection
 from cacheserver.pubsub.hub import Hub
@@ -108,6 +109,7 @@ class Server:
         self.reset_hooks: list[Callable[[ClientState], None]] = []
         self.blocking = Blocking(self)  # clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK ...)
         self.pubsub = Hub(self, client_info_line)  # channels, patterns, keyspace notifications
+        self.evictor = Evictor(self)  # maxmemory: memory estimate, policies, OOM gate
         # Hot-path copies of directives, kept current by config watchers.
         self.requirepass = ""
         self.slowlog_threshold_ns = 10_000_000

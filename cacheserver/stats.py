@@ -3,8 +3,8 @@
 Field names and order follow ``redis-server`` 7.0.15 exactly (clients parse them); values are ours.
 Fields about machinery we do not have (allocator, fork, AOF rewrite, replication backlog) are printed
 with the value Redis shows when that machinery is idle, so parsers keep working. ``used_memory`` is the
-process's resident size until per-key memory accounting exists: an honest upper bound, not a fake
-precise figure. Rendering happens only when INFO is called; nothing here runs per command.
+incremental estimate of ``keyspace.memory`` (dataset, clients, startup baseline), ``used_memory_rss``
+the process's resident size; their ratio is ``mem_fragmentation_ratio``. Rendering happens only when INFO is called; nothing here runs per command.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from cacheserver.keyspace import memory
 
 # Section names in the order INFO prints them; ``default`` is what plain INFO shows.
 SECTION_ORDER = (
@@ -128,24 +130,28 @@ def _clients(s: Any) -> Fields:
 
 def _memory(s: Any) -> Fields:
     rss = process_rss()
-    peak = max(getattr(s, "used_memory_peak", 0), rss)
-    s.used_memory_peak = peak
+    ev = s.evictor
+    used = ev.used_memory()
+    peak = max(ev.peak, used)
+    startup = ev.overhead()
+    dataset = used - startup
     maxmemory = s.config["maxmemory"]
     total = _total_system_memory()
+    frag = rss / used if used else 1.0
     return [
-        ("used_memory", rss),
-        ("used_memory_human", human_bytes(rss)),
+        ("used_memory", used),
+        ("used_memory_human", human_bytes(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", human_bytes(rss)),
         ("used_memory_peak", peak),
         ("used_memory_peak_human", human_bytes(peak)),
-        ("used_memory_peak_perc", "%.2f%%" % (100.0 * rss / peak if peak else 100.0)),
-        ("used_memory_overhead", 0),
-        ("used_memory_startup", 0),
-        ("used_memory_dataset", rss),
-        ("used_memory_dataset_perc", "100.00%"),
-        ("allocator_allocated", rss),
-        ("allocator_active", rss),
+        ("used_memory_peak_perc", "%.2f%%" % (100.0 * used / peak if peak else 100.0)),
+        ("used_memory_overhead", startup),
+        ("used_memory_startup", memory.STARTUP),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", "%.2f%%" % (100.0 * dataset / (used - memory.STARTUP) if used > memory.STARTUP else 0.0)),
+        ("allocator_allocated", used),
+        ("allocator_active", used),
         ("allocator_resident", rss),
         ("total_system_memory", total),
         ("total_system_memory_human", human_bytes(total)),
@@ -171,8 +177,8 @@ def _memory(s: Any) -> Fields:
         ("allocator_rss_bytes", 0),
         ("rss_overhead_ratio", "1.00"),
         ("rss_overhead_bytes", 0),
-        ("mem_fragmentation_ratio", "1.00"),
-        ("mem_fragmentation_bytes", 0),
+        ("mem_fragmentation_ratio", "%.2f" % frag),
+        ("mem_fragmentation_bytes", rss - used),
         ("mem_not_counted_for_evict", 0),
         ("mem_replication_backlog", 0),
         ("mem_total_replication_buffers", 0),

@@ -17,5 +17,7 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import sets
     from cacheserver.commands import sort
     from cacheserver.commands import transactions
+    from cacheserver.commands import streams
+    from cacheserver.commands import memory
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory]

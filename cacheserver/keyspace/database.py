@@ -14,6 +14,12 @@ see ``expiry``); an empty container is never stored (writers delete the key inst
 key's value goes through ``signal_modified`` so WATCH and client-side caching see it; every removal of a
 key goes through ``_remove`` (which counts it in ``removed``: SCAN cursors rely on that count).
 
+Memory: ``used`` is this database's share of the used-memory estimate, adjusted by deltas in the writers
+below (see ``memory``): a ``bytes`` value's size follows from its length, any other value's charge is
+kept in ``charged`` and refreshed by ``recharge`` for the keys listed in ``stale`` (containers mutated in
+place). Under an active maxmemory (or an LFU policy) the database becomes an ``EvictingDatabase``,
+whose lookups and writers also tell the eviction ``policy``: the plain class pays nothing for it.
+
 ``TYPE_NAMES`` is the one table of type names (TYPE, SCAN TYPE) and ``object_encoding`` the one place
 OBJECT ENCODING is decided: a value class other than the string ones answers through its own
 ``encoding(config)`` method, honouring thresholds such as ``hash-max-listpack-entries``.
@@ -28,6 +34,7 @@ from typing import Any, Callable, Iterator
 from cacheserver.clock import Clock
 from cacheserver.errors import WRONGTYPE
 from cacheserver.keyspace import expiry
+from cacheserver.keyspace.memory import EXPIRE_ENTRY, KEY_ENTRY, bytes_size, value_size
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
@@ -35,6 +42,7 @@ from cacheserver.types.list import List
 from cacheserver.types.sorted_set import SortedSet
 from cacheserver.types.hash import Hash
 from cacheserver.types.set import Set
+from cacheserver.types.stream import Stream
 
 _MISSING = object()
 
@@ -45,6 +53,7 @@ TYPE_NAMES[List] = "list"
 TYPE_NAMES[SortedSet] = "zset"
 TYPE_NAMES[Hash] = "hash"
 TYPE_NAMES[Set] = "set"
+TYPE_NAMES[Stream] = "stream"
 
 
 def type_name(value: Any) -> str:
@@ -86,7 +95,8 @@ class Database:
     """One numbered database (SELECT n)."""
 
     __slots__ = (
-        "index", "data", "expires", "lru", "deadlines", "ks", "watched", "removed", "_sample", "blocking_keys"
+        "index", "data", "expires", "lru", "deadlines", "ks", "watched", "removed", "_sample", "blocking_keys",
+        "used", "charged", "stale", "policy",
     )
 
     def __init__(self, index: int, ks: Keyspace) -> None:
@@ -101,6 +111,10 @@ class Database:
         self._sample: list[bytes] | None = None
         # key -> clients blocked on it, in the order they blocked (an ordered set: see blocking.py)
         self.blocking_keys: dict[bytes, dict] = {}
+        self.used = 0  # estimated bytes held by this database's keys (see ``memory``)
+        self.charged: dict[bytes, int] = {}  # key -> charge of a value that is not ``bytes``
+        self.stale: dict[bytes, None] = {}  # keys whose value may have changed size in place
+        self.policy: Any = None  # the eviction policy's per-database state (EvictingDatabase only)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -189,11 +203,22 @@ class Database:
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
         """Add or overwrite (Redis's ``setKey``): drops the TTL unless ``keep_ttl``."""
         data = self.data
-        if self.ks.notify_flags & ev.NEW and key not in data:
-            self.ks.emit(ev.NEW, b"new", key, self.index)
+        old = data.get(key)
+        if old is None:
+            if self.ks.notify_flags & ev.NEW:
+                self.ks.emit(ev.NEW, b"new", key, self.index)
+            self.used += KEY_ENTRY + ((len(key) + 48) & -16)
+        elif old.__class__ is bytes:
+            self.used -= (len(old) + 48) & -16
+        else:
+            self.used -= self._uncharge(key, old)
         data[key] = value
-        if not keep_ttl and self.expires:
-            self.expires.pop(key, None)
+        if value.__class__ is bytes:
+            self.used += (len(value) + 48) & -16
+        else:
+            self._charge(key, value)
+        if not keep_ttl and self.expires and self.expires.pop(key, None) is not None:
+            self.used -= EXPIRE_ENTRY
         self.lru[key] = self.ks.clock.lru
         if self.watched:
             self.touch_watched(key)
@@ -202,7 +227,13 @@ class Database:
 
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
+        old = self.data[key]
+        self.used -= (len(old) + 48) & -16 if old.__class__ is bytes else self._uncharge(key, old)
         self.data[key] = value
+        if value.__class__ is bytes:
+            self.used += (len(value) + 48) & -16
+        else:
+            self._charge(key, value)
         if self.watched:
             self.touch_watched(key)
 
@@ -216,20 +247,63 @@ class Database:
         return True
 
     def _remove(self, key: bytes) -> None:
-        del self.data[key]
+        v = self.data.pop(key)
         self.removed += 1
+        if self.blocking_keys and key in self.blocking_keys:
+            self.ks.ready_keys[(self, key)] = None  # a blocked XREADGROUP learns its stream is gone
         self.lru.pop(key, None)
-        if self.expires:
-            self.expires.pop(key, None)
+        used = KEY_ENTRY + ((len(key) + 48) & -16)
+        used += (len(v) + 48) & -16 if v.__class__ is bytes else self._uncharge(key, v)
+        if self.expires and self.expires.pop(key, None) is not None:
+            used += EXPIRE_ENTRY
+        self.used -= used
+
+    # -- memory accounting ---------------------------------------------------------------------------
+
+    def _charge(self, key: bytes, value: Any) -> None:
+        size = value_size(value)
+        self.charged[key] = size
+        self.used += size
+
+    def _uncharge(self, key: bytes, value: Any) -> int:
+        """The charge to take back for ``value`` leaving ``key``."""
+        if self.stale:
+            self.stale.pop(key, None)
+        size = self.charged.pop(key, None)
+        return value_size(value) if size is None else size
+
+    def recharge(self, key: bytes) -> None:
+        """Re-estimate a value that may have grown or shrunk in place (O(1): see ``memory``)."""
+        v = self.data.get(key)
+        if v is None or v.__class__ is bytes:
+            return
+        size = value_size(v)
+        old = self.charged.get(key)
+        if old is None:  # a string turned into a bytearray in place was charged as bytes
+            old = bytes_size(v) if v.__class__ is bytearray else size
+        self.charged[key] = size
+        self.used += size - old
+
+    def recharge_stale(self) -> None:
+        """Recharge every key marked stale since the last call."""
+        stale = self.stale
+        self.stale = {}
+        for key in stale:
+            self.recharge(key)
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
+        if key not in self.expires:
+            self.used += EXPIRE_ENTRY
         self.expires[key] = when_ms
         heapq.heappush(self.deadlines, (when_ms, key))
         if len(self.deadlines) > 2 * len(self.expires) + 1024:
             expiry.rebuild_deadlines(self)
 
     def persist(self, key: bytes) -> bool:
-        return self.expires.pop(key, None) is not None
+        if self.expires.pop(key, None) is None:
+            return False
+        self.used -= EXPIRE_ENTRY
+        return True
 
     def touch_watched(self, key: bytes) -> None:
         """The value at ``key`` changed: EXEC fails for the clients watching it (touchWatchedKey). A
@@ -275,13 +349,18 @@ class Database:
             self.ks.ready_keys[(self, key)] = None
 
     def signal_modified(self, key: bytes) -> None:
-        """A value was changed in place (a container mutated): tell WATCH and tracking."""
+        """A value was changed in place (a container mutated): tell WATCH and tracking; its size is
+        re-estimated later (``recharge_stale``), once per key however many writes it took."""
+        self.stale[key] = None
         if self.watched:
             self.touch_watched(key)
 
     def clear(self) -> int:
         n = len(self.data)
         self.removed += n
+        for key in self.blocking_keys:
+            if key in self.data:
+                self.ks.ready_keys[(self, key)] = None  # blocked XREADGROUP readers: stream gone
         if self.watched:
             self.touch_all_watched()
         self.data = {}
@@ -289,6 +368,11 @@ class Database:
         self.lru = {}
         self.deadlines = []
         self._sample = None
+        self.used = 0
+        self.charged = {}
+        self.stale = {}
+        if self.policy is not None:
+            self.policy.reset()
         return n
 
     def swap_contents(self, other: Database) -> None:
@@ -303,6 +387,12 @@ class Database:
         self.expires, other.expires = other.expires, self.expires
         self.lru, other.lru = other.lru, self.lru
         self.deadlines, other.deadlines = other.deadlines, self.deadlines
+        self.used, other.used = other.used, self.used
+        self.charged, other.charged = other.charged, self.charged
+        self.stale, other.stale = other.stale, self.stale
+        if self.policy is not None and other.policy is not None:
+            self.policy, other.policy = other.policy, self.policy
+            self.policy.db, other.policy.db = self, other
         self._sample = other._sample = None
         for db in (self, other):
             for key in db.blocking_keys:
@@ -379,6 +469,45 @@ class Database:
             yield key
 
 
+class EvictingDatabase(Database):
+    """A Database whose lookups and writers also tell its eviction policy (insert / access / delete).
+
+    The Keyspace switches a database to this class (``__class__`` assignment: same slots) while
+    maxmemory is set or an LFU policy keeps counters, and back again, so the plain class's hot path
+    carries no policy call at all. A value other than ``bytes`` met by a lookup may be mutated by the
+    command that looked it up, so it is marked stale for the next memory check.
+    """
+
+    __slots__ = ()
+
+    def lookup(self, key: bytes) -> Any:
+        v = self.data.get(key)
+        if v is None:
+            return None
+        if self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ks.clock.now_ms:
+                self.expire_key(key)
+                return None
+        self.policy.access(key)
+        if v.__class__ is not bytes:
+            self.stale[key] = None
+        return v
+
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        stamp = self.lru.get(key)
+        Database.set(self, key, value, keep_ttl)
+        if stamp is None or key not in self.policy:
+            self.policy.insert(key)
+        else:
+            self.lru[key] = stamp  # an overwritten value keeps its history (LFU), then counts an access
+            self.policy.access(key)
+
+    def _remove(self, key: bytes) -> None:
+        Database._remove(self, key)
+        self.policy.delete(key)
+
+
 class Keyspace:
     """All databases plus what they share: the clock, hit/miss/expiry stats, the notification sink."""
 
@@ -401,6 +530,15 @@ class Keyspace:
         self.active_expire_next_db = 0  # where the next cycle starts, so no database starves
         # OBJECT FREQ under an LFU policy: the eviction layer installs its counter reader here.
         self.object_freq: Callable[[Database, bytes], int] | None = None
+
+    def used_memory(self) -> int:
+        """The dataset's estimated size: every database's keys, values and table entries."""
+        total = 0
+        for db in self.dbs:
+            if db.stale:
+                db.recharge_stale()
+            total += db.used
+        return total
 
     def emit(self, cls: int, event: bytes, key: bytes, dbid: int) -> None:
         """Publish a keyspace/keyevent notification if its class is enabled (``notifyKeyspaceEvent``)."""

@@ -1,0 +1,244 @@
+"""Eviction under maxmemory: the policy registry and the evictor (Redis's performEvictions).
+
+Layout: ``base`` (the Policy interface: insert / access / delete / victim, and key sampling), one module
+per policy (``noeviction``, ``lru``, ``lfu``, ``random_pick``, ``ttl``, ``fifo``, ``sieve``, ``s3fifo``),
+and here ``POLICIES`` (maxmemory-policy name -> policy class and scope) and ``Evictor``.
+
+The evictor follows the configuration: while ``maxmemory`` is set (or an LFU policy needs its counters
+kept, as Redis keeps them whatever maxmemory is) every database is an ``EvictingDatabase`` holding a
+policy object, and a server gate evicts before each write command; otherwise the databases are plain
+and nothing runs per access. Switching policies at runtime rebuilds the policy state from the keys in
+place (no key is lost). Before a command flagged DENYOOM (or an EXEC queuing one) it evicts until
+used memory is under maxmemory; if that is impossible (noeviction, or nothing evictable) the command is
+refused with OOM. Reads and deletes always run. At most ``EVICT_BATCH`` keys go per command: the cron
+carries on from there, so one huge write cannot keep memory far past the limit for long.
+
+Deviation from Redis: the sampled policies keep a candidate pool per database rather than one pool
+across databases, and databases are visited in turn.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from cacheserver.errors import OOM
+from cacheserver.keyspace import notifications as ev
+from cacheserver.keyspace.database import Database, EvictingDatabase
+from cacheserver.keyspace.eviction.base import Policy
+from cacheserver.keyspace.eviction.fifo import FIFO
+from cacheserver.keyspace.eviction.lfu import LFU, decayed, minutes
+from cacheserver.keyspace.eviction.lru import LRU
+from cacheserver.keyspace.eviction.noeviction import NoEviction
+from cacheserver.keyspace.eviction.random_pick import Random
+from cacheserver.keyspace.eviction.s3fifo import S3FIFO
+from cacheserver.keyspace.eviction.sieve import SIEVE
+from cacheserver.keyspace.eviction.ttl import TTL
+from cacheserver.keyspace.memory import CLIENT, STARTUP
+
+# maxmemory-policy -> (policy class, volatile): Redis's eight, then ours.
+POLICIES: dict[str, tuple[type[Policy], bool]] = {
+    "volatile-lru": (LRU, True),
+    "volatile-lfu": (LFU, True),
+    "volatile-random": (Random, True),
+    "volatile-ttl": (TTL, True),
+    "allkeys-lru": (LRU, False),
+    "allkeys-lfu": (LFU, False),
+    "allkeys-random": (Random, False),
+    "noeviction": (NoEviction, False),
+    "allkeys-fifo": (FIFO, False),
+    "volatile-fifo": (FIFO, True),
+    "allkeys-sieve": (SIEVE, False),
+    "volatile-sieve": (SIEVE, True),
+    "allkeys-s3fifo": (S3FIFO, False),
+    "volatile-s3fifo": (S3FIFO, True),
+}
+
+EVICT_BATCH = 1000  # keys evicted per command at most; the cron continues (Redis: a time limit)
+SWEEP_SECONDS = 0.002  # per cron tick, re-estimating containers after writes (see ``memory``)
+
+
+class Evictor:
+    """Keeps used memory under maxmemory for one server, per the configured policy."""
+
+    def __init__(self, server: Any, seed: int | None = None) -> None:
+        self.server = server
+        self.ks = server.keyspace
+        self.rng = random.Random(seed)
+        self.maxmemory = 0
+        self.policy_name = ""
+        self.samples = 5
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
+        self.tracked = False
+        self.gated = False
+        self.next_db = 0
+        self.peak = 0
+        self._sweep: list[bytes] = []
+        self._sweep_db = -1  # the database being swept; -1 between passes
+        self._sweep_dirty = -1
+        cfg = server.config
+        for name in ("maxmemory-samples", "lfu-log-factor", "lfu-decay-time"):
+            cfg.watch(name, lambda v, n=name: setattr(self, n.split("maxmemory-")[-1].replace("-", "_"), v))
+        cfg.watch("maxmemory", lambda v: self.configure())
+        cfg.watch("maxmemory-policy", lambda v: self.configure())
+        server.cron_hooks.append(self.cron)
+
+    # -- configuration -------------------------------------------------------------------------------
+
+    def configure(self) -> None:
+        """Apply maxmemory and maxmemory-policy: swap database classes, (re)build policy state, gate."""
+        cfg = self.server.config
+        self.maxmemory = cfg["maxmemory"]
+        name = cfg["maxmemory-policy"]
+        cls, volatile = POLICIES[name]
+        tracked = bool(self.maxmemory) or cls.lfu
+        was_lfu = self._lfu_active()
+        if tracked != self.tracked or name != self.policy_name:
+            for db in self.ks.dbs:
+                if tracked:
+                    policy = cls(db, volatile, self)
+                    if cls.lfu != was_lfu or not policy.lfu:
+                        policy.rebuild()
+                    db.policy = policy
+                    db.__class__ = EvictingDatabase
+                else:
+                    db.__class__ = Database
+                    db.policy = None
+                if was_lfu and not cls.lfu:
+                    stamp = self.ks.clock.lru  # LFU counters are no idle times: start every key fresh
+                    lru = db.lru
+                    for key in db.data:
+                        lru[key] = stamp
+        self.tracked = tracked
+        self.policy_name = name
+        self.ks.object_freq = self.object_freq if cls.lfu else None
+        gated = bool(self.maxmemory)
+        if gated != self.gated:
+            if gated:
+                self.server.add_gate(self.check)
+            else:
+                self.server.remove_gate(self.check)
+            self.gated = gated
+
+    def _lfu_active(self) -> bool:
+        return bool(self.policy_name) and POLICIES[self.policy_name][0].lfu
+
+    def object_freq(self, db: Database, key: bytes) -> int:
+        """OBJECT FREQ: the decayed LFU counter, read without counting an access."""
+        stamp = db.lru.get(key)
+        if stamp is None:
+            return 0
+        return decayed(stamp, minutes(self.ks.clock.now_ms), self.lfu_decay_time)
+
+    # -- memory --------------------------------------------------------------------------------------
+
+    def used_memory(self) -> int:
+        """INFO's used_memory: the server's baseline, its clients and the dataset estimate."""
+        used = STARTUP + CLIENT * len(self.server.clients) + self.ks.used_memory()
+        if used > self.peak:
+            self.peak = used
+        return used
+
+    def overhead(self) -> int:
+        """The part of used_memory that is not the values (MEMORY STATS overhead.total)."""
+        return STARTUP + CLIENT * len(self.server.clients)
+
+    # -- eviction ------------------------------------------------------------------------------------
+
+    def check(self, c: Any, spec: Any, argv: list[bytes]) -> Any:
+        """The server gate: evict before a DENYOOM command, refuse it with OOM when that fails."""
+        if not spec.is_denyoom:
+            if spec.name != "exec" or not c.multi or not any(s.is_denyoom for s, _ in c.multi):
+                return None
+        if self.perform_evictions():
+            return None
+        return OOM
+
+    def perform_evictions(self, batch: int = EVICT_BATCH) -> bool:
+        """Evict until used memory is at most maxmemory; False when still over with nothing to evict."""
+        limit = self.maxmemory
+        if not limit:
+            return True
+        used = self.used_memory()
+        if used <= limit:
+            return True
+        if self.policy_name == "noeviction":
+            return False
+        evicted = 0
+        while used > limit:
+            if evicted >= batch:
+                return True  # Redis's EVICT_RUNNING: the cron goes on, the command runs
+            found = self._victim()
+            if found is None:
+                return False
+            db, key = found
+            before = db.used
+            self.evict(db, key)
+            used -= before - db.used
+            evicted += 1
+        return True
+
+    def _victim(self) -> tuple[Database, bytes] | None:
+        dbs = self.ks.dbs
+        n = len(dbs)
+        for i in range(n):
+            db = dbs[(self.next_db + i) % n]
+            if not db.data or db.policy is None:
+                continue
+            key = db.policy.victim()
+            if key is not None and key in db.data:
+                self.next_db = (self.next_db + i + 1) % n
+                return db, key
+        return None
+
+    def evict(self, db: Database, key: bytes) -> None:
+        """Remove one key as Redis's eviction does: WATCH and tracking see it, ``evicted`` event, stat."""
+        db._remove(key)
+        db.signal_modified(key)
+        ks = self.ks
+        ks.evicted_keys += 1
+        if ks.notify_flags & ev.EVICTED:
+            ks.emit(ev.EVICTED, b"evicted", key, db.index)
+
+    # -- cron ----------------------------------------------------------------------------------------
+
+    def cron(self) -> None:
+        """Recharge containers changed since the last tick, sweep the rest after writes, evict."""
+        for db in self.ks.dbs:
+            if db.stale:
+                db.recharge_stale()
+        if self._sweep or self.ks.dirty != self._sweep_dirty:
+            self._sweep_step(time.perf_counter() + SWEEP_SECONDS)
+        if self.maxmemory:
+            self.perform_evictions()
+        self.used_memory()  # keeps the peak current
+
+    def _sweep_step(self, stop_at: float) -> None:
+        """Re-estimate charged values in turn (containers mutated without ``signal_modified``)."""
+        dbs = self.ks.dbs
+        while True:
+            if not self._sweep:
+                self._sweep_db += 1
+                if self._sweep_db >= len(dbs):
+                    self._sweep_db = -1
+                    self._sweep_dirty = self.ks.dirty
+                    return
+                self._sweep = list(dbs[self._sweep_db].charged)
+                continue
+            db = dbs[self._sweep_db]
+            keys = self._sweep
+            for _ in range(256):
+                if not keys:
+                    break
+                db.recharge(keys.pop())
+            if time.perf_counter() > stop_at:
+                return
+
+    def refresh(self) -> None:
+        """Recharge every charged value now (INFO/MEMORY STATS on a small dataset, tests)."""
+        for db in self.ks.dbs:
+            db.stale = {}
+            for key in list(db.charged):
+                db.recharge(key)
