@@ -9,8 +9,10 @@ newer releases), strings with TTLs, MGET/MSET, counters, non-transactional pipel
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -59,21 +61,28 @@ print("ok", redis.__version__, protocol)
 
 
 def _install(version: str) -> Path:
+    """Install once into the cache; a temporary folder renamed into place keeps parallel runs safe."""
     target = CACHE / f"redis-py-{version}"
     if (target / "redis" / "__init__.py").exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"redis-py-{version}-", dir=CACHE))
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), f"redis=={version}"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(staging), f"redis=={version}"],
         capture_output=True,
         text=True,
         timeout=180,
     )
     if proc.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
         message = f"could not install redis=={version}: {proc.stderr.strip()[-500:]}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    try:
+        staging.rename(target)
+    except OSError:  # another worker got there first
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
