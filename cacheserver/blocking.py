@@ -77,9 +77,10 @@ def parse_timeout(arg: bytes) -> int:
 class Waiter:
     """One blocked client: what it waits on and how it is answered (what ``client.blocked`` holds)."""
 
-    __slots__ = ("client", "db", "keys", "serve", "timeout_reply", "timer")
+    __slots__ = ("client", "db", "keys", "serve", "timeout_reply", "timer", "serves_missing")
 
     def __init__(self, client: Any, db: Any, keys: list[bytes], serve: Serve, timeout_reply: Any) -> None:
+        self.serves_missing = False  # serve() is called for a deleted key too (XREADGROUP answers an error)
         self.client = client
         self.db = db
         self.keys = keys
@@ -130,13 +131,21 @@ class Blocking:
             self.depth -= 1
 
     def block(
-        self, c: Any, db: Any, keys: list[bytes], timeout_ms: int, serve: Serve, timeout_reply: Any = NULL_ARRAY
+        self,
+        c: Any,
+        db: Any,
+        keys: list[bytes],
+        timeout_ms: int,
+        serve: Serve,
+        timeout_reply: Any = NULL_ARRAY,
+        serves_missing: bool = False,
     ) -> Any:
         """Block ``c`` on ``keys`` of ``db`` for ``timeout_ms`` (0: forever). Returns NO_REPLY, or
         ``timeout_reply`` at once when blocking is not allowed here."""
         if self.depth or c.multi is not None:
             return timeout_reply
         w = Waiter(c, db, list(dict.fromkeys(keys)), serve, timeout_reply)
+        w.serves_missing = serves_missing
         blocking_keys = db.blocking_keys
         for key in w.keys:
             queue = blocking_keys.get(key)
@@ -180,8 +189,8 @@ class Blocking:
         for w in list(queue):
             if w.client.blocked is not w:
                 continue  # answered meanwhile (served by an earlier waiter's chain, timed out)
-            if db.peek(key) is None:
-                break  # emptied and deleted by the previous waiter: nothing left for the others
+            if db.peek(key) is None and not w.serves_missing:
+                continue  # emptied or deleted: nothing for this waiter
             try:
                 reply = w.serve(w.client, key)
             except CommandError as e:
