@@ -1,0 +1,417 @@
+"""Backends: the handful of Redis commands the patterns use, over any redis-py client or in memory.
+
+``RedisBackend`` wraps ``redis.Redis`` or ``redis.cluster.RedisCluster``; ``AsyncRedisBackend`` wraps their
+asyncio twins; ``MemoryBackend`` (and ``AsyncMemoryBackend`` over it) is a dict-based fake with the same
+semantics for tests. Rules that keep every operation cluster-safe: each command touches one key, a pipeline
+only groups commands on the same key, and multi-key deletes are issued per key on a cluster (keys of one
+invalidation may live on different slots). Values are bytes in, bytes out.
+
+Operations: ``get``, ``set`` (PX), ``delete``, ``incr``, ``acquire``, ``release``/``extend`` (by token, atomically:
+see lease.py), ``notify``/``wait``, ``tag``/``members``.
+``acquire`` is ``SET key token NX PX ms GET`` and PTTL in one round trip: it answers None when the lease is
+ours, else the holder's token and the time its lease has left. ``notify`` pushes the new entry on the wake
+list of one lease round (named after the holder's token, with a short TTL); ``wait`` BLPOPs it and pushes
+the element back so every waiter of that round is woken in a chain. ``tag``/``members`` keep tag sets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from cacheserver.caching import lease
+from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
+
+try:
+    from redis.asyncio.cluster import RedisCluster as _AsyncCluster
+    from redis.cluster import RedisCluster as _SyncCluster
+except ImportError:  # pragma: no cover - redis-py without cluster support
+    _SyncCluster = _AsyncCluster = ()  # type: ignore[assignment,misc]
+
+# Errors meaning "the cache is unreachable" (they open the circuit breaker), as opposed to a refused command.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+class RedisBackend:
+    """Synchronous backend over ``redis.Redis`` or ``redis.cluster.RedisCluster``."""
+
+    is_async = False
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cluster = isinstance(client, _SyncCluster)
+        self.scripting = lease.UNKNOWN
+
+    def get(self, key: str) -> bytes | None:
+        return self.client.get(key)
+
+    def set(self, key: str, value: bytes, px: int) -> None:
+        self.client.set(key, value, px=px)
+
+    def delete(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        if self.cluster:
+            return sum(self.client.delete(k) for k in keys)
+        return self.client.delete(*keys)
+
+    def incr(self, key: str) -> int:
+        return self.client.incr(key)
+
+    def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(key, token, nx=True, px=px, get=True)
+        pipe.pttl(key)
+        holder, pttl = pipe.execute()
+        return holder, pttl
+
+    def release(self, key: str, token: bytes) -> bool:
+        return self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
+
+    def extend(self, key: str, token: bytes, px: int) -> bool:
+        return self._guarded(lease.EXTEND_SHA, lease.EXTEND_SCRIPT, key, token, px)
+
+    def _guarded(self, sha: str, script: str, key: str, token: bytes, px: int | None) -> bool:
+        args = (token,) if px is None else (token, px)
+        if self.scripting != lease.TRANSACTIONS:
+            try:
+                try:
+                    result = self.client.evalsha(sha, 1, key, *args)
+                except redis.exceptions.NoScriptError:
+                    result = self.client.eval(script, 1, key, *args)
+                self.scripting = lease.SCRIPTS
+                return bool(result)
+            except redis.ResponseError as exc:
+                if not lease.is_unknown_command(exc):
+                    raise
+                self.scripting = lease.TRANSACTIONS
+        while True:
+            with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(key)
+                    if pipe.get(key) != token:
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    if px is None:
+                        pipe.delete(key)
+                    else:
+                        pipe.pexpire(key, px)
+                    return bool(pipe.execute()[0])
+                except redis.WatchError:
+                    continue
+
+    def notify(self, key: str, payload: bytes, ttl_ms: int) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.rpush(key, payload)
+        pipe.pexpire(key, ttl_ms)
+        pipe.execute()
+
+    def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
+        got = self.client.blpop([key], timeout=max(timeout, 0.001))
+        if got is None:
+            return None
+        self.notify(key, got[1], ttl_ms)  # hand the wake-up on to the next waiter of this round
+        return got[1]
+
+    def tag(self, tags: list[str], key: str, px: int) -> None:
+        for tag in tags:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.sadd(tag, key)
+            pipe.pexpire(tag, px, nx=True)
+            pipe.pexpire(tag, px, gt=True)
+            pipe.execute()
+
+    def members(self, tag: str) -> list[str]:
+        return sorted(m.decode() for m in self.client.smembers(tag))
+
+
+class AsyncRedisBackend:
+    """Asynchronous backend over ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``."""
+
+    is_async = True
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cluster = isinstance(client, _AsyncCluster)
+        self.scripting = lease.UNKNOWN
+
+    async def get(self, key: str) -> bytes | None:
+        return await self.client.get(key)
+
+    async def set(self, key: str, value: bytes, px: int) -> None:
+        await self.client.set(key, value, px=px)
+
+    async def delete(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        if self.cluster:
+            n = 0
+            for k in keys:
+                n += await self.client.delete(k)
+            return n
+        return await self.client.delete(*keys)
+
+    async def incr(self, key: str) -> int:
+        return await self.client.incr(key)
+
+    async def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(key, token, nx=True, px=px, get=True)
+        pipe.pttl(key)
+        holder, pttl = await pipe.execute()
+        return holder, pttl
+
+    async def release(self, key: str, token: bytes) -> bool:
+        return await self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
+
+    async def extend(self, key: str, token: bytes, px: int) -> bool:
+        return await self._guarded(lease.EXTEND_SHA, lease.EXTEND_SCRIPT, key, token, px)
+
+    async def _guarded(self, sha: str, script: str, key: str, token: bytes, px: int | None) -> bool:
+        args = (token,) if px is None else (token, px)
+        if self.scripting != lease.TRANSACTIONS:
+            try:
+                try:
+                    result = await self.client.evalsha(sha, 1, key, *args)
+                except redis.exceptions.NoScriptError:
+                    result = await self.client.eval(script, 1, key, *args)
+                self.scripting = lease.SCRIPTS
+                return bool(result)
+            except redis.ResponseError as exc:
+                if not lease.is_unknown_command(exc):
+                    raise
+                self.scripting = lease.TRANSACTIONS
+        while True:
+            async with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    if await pipe.get(key) != token:
+                        await pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    if px is None:
+                        pipe.delete(key)
+                    else:
+                        pipe.pexpire(key, px)
+                    return bool((await pipe.execute())[0])
+                except redis.WatchError:
+                    continue
+
+    async def notify(self, key: str, payload: bytes, ttl_ms: int) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.rpush(key, payload)
+        pipe.pexpire(key, ttl_ms)
+        await pipe.execute()
+
+    async def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
+        got = await self.client.blpop([key], timeout=max(timeout, 0.001))
+        if got is None:
+            return None
+        await self.notify(key, got[1], ttl_ms)
+        return got[1]
+
+    async def tag(self, tags: list[str], key: str, px: int) -> None:
+        for tag in tags:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.sadd(tag, key)
+            pipe.pexpire(tag, px, nx=True)
+            pipe.pexpire(tag, px, gt=True)
+            await pipe.execute()
+
+    async def members(self, tag: str) -> list[str]:
+        return sorted(m.decode() for m in await self.client.smembers(tag))
+
+
+class MemoryBackend:
+    """An in-memory stand-in for Redis with the semantics the patterns rely on (TTL in ms on ``clock``).
+
+    ``down = True`` makes every command raise ``redis.ConnectionError`` (an outage); ``commands`` counts the
+    commands issued, by name, as a server would see them.
+    """
+
+    is_async = False
+
+    def __init__(self, clock: SystemClock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
+        self.data: dict[str, list[Any]] = {}  # key -> [value, expire_at_ms or None]
+        self.down = False
+        self.commands: dict[str, int] = {}
+        self.scripting = lease.SCRIPTS
+        self._cond = threading.Condition()
+
+    def _cmd(self, name: str, n: int = 1) -> None:
+        if self.down:
+            raise redis.ConnectionError("memory backend is down")
+        self.commands[name] = self.commands.get(name, 0) + n
+
+    def _now_ms(self) -> int:
+        return int(self.clock.time() * 1000)
+
+    def _lookup(self, key: str) -> Any:
+        item = self.data.get(key)
+        if item is None:
+            return None
+        if item[1] is not None and item[1] <= self._now_ms():
+            del self.data[key]
+            return None
+        return item[0]
+
+    def pttl(self, key: str) -> int:
+        if self._lookup(key) is None:
+            return -2
+        at = self.data[key][1]
+        return -1 if at is None else at - self._now_ms()
+
+    def get(self, key: str) -> bytes | None:
+        self._cmd("get")
+        value = self._lookup(key)
+        if value is not None and not isinstance(value, bytes):
+            raise redis.ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+        return value
+
+    def set(self, key: str, value: bytes, px: int) -> None:
+        self._cmd("set")
+        self.data[key] = [value, self._now_ms() + px]
+
+    def delete(self, keys: list[str]) -> int:
+        self._cmd("del")
+        n = 0
+        for k in keys:
+            if self._lookup(k) is not None:
+                del self.data[k]
+                n += 1
+        return n
+
+    def incr(self, key: str) -> int:
+        self._cmd("incr")
+        value = int(self._lookup(key) or 0) + 1
+        item = self.data.get(key)
+        self.data[key] = [b"%d" % value, item[1] if item else None]
+        return value
+
+    def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+        self._cmd("set")
+        self._cmd("pttl")
+        with self._cond:
+            holder = self._lookup(key)
+            if holder is None:
+                self.data[key] = [token, self._now_ms() + px]
+            return holder, self.pttl(key)
+
+    def release(self, key: str, token: bytes) -> bool:
+        self._cmd("evalsha")
+        with self._cond:
+            if self._lookup(key) == token:
+                del self.data[key]
+                return True
+            return False
+
+    def extend(self, key: str, token: bytes, px: int) -> bool:
+        self._cmd("evalsha")
+        with self._cond:
+            if self._lookup(key) == token:
+                self.data[key][1] = self._now_ms() + px
+                return True
+            return False
+
+    def notify(self, key: str, payload: bytes, ttl_ms: int) -> None:
+        self._cmd("rpush")
+        self._cmd("pexpire")
+        with self._cond:
+            items = self._lookup(key)
+            if items is None:
+                items = deque()
+            items.append(payload)
+            self.data[key] = [items, self._now_ms() + ttl_ms]
+            self._cond.notify_all()
+
+    def _pop(self, key: str) -> bytes | None:
+        items = self._lookup(key)
+        if not items:
+            return None
+        payload = items.popleft()
+        if not items:
+            del self.data[key]
+        return payload
+
+    def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
+        """BLPOP; the fake clock does not move while blocked, so ``timeout`` is real seconds here."""
+        self._cmd("blpop")
+        with self._cond:
+            payload = self._pop(key)
+            if payload is None:
+                self._cond.wait_for(lambda: self._lookup(key), timeout=timeout)
+                payload = self._pop(key)
+        if payload is not None:
+            self.notify(key, payload, ttl_ms)
+        return payload
+
+    def tag(self, tags: list[str], key: str, px: int) -> None:
+        for tag in tags:
+            self._cmd("sadd")
+            self._cmd("pexpire", 2)
+            members = self._lookup(tag)
+            expire_at = self._now_ms() + px
+            if members is None:
+                self.data[tag] = [{key}, expire_at]
+            else:
+                members.add(key)
+                self.data[tag][1] = max(self.data[tag][1], expire_at)
+
+    def members(self, tag: str) -> list[str]:
+        self._cmd("smembers")
+        return sorted(self._lookup(tag) or ())
+
+
+class AsyncMemoryBackend:
+    """The memory backend behind coroutines (for tests of the async patterns on one event loop)."""
+
+    is_async = True
+
+    def __init__(self, memory: MemoryBackend) -> None:
+        self.memory = memory
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.memory, name)
+
+        async def call(*args: Any) -> Any:
+            await asyncio.sleep(0)  # a real client yields to the loop on every command
+            return method(*args)
+
+        return call
+
+    async def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
+        m = self.memory
+        m._cmd("blpop")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            with m._cond:
+                payload = m._pop(key)
+            if payload is not None:
+                m.notify(key, payload, ttl_ms)
+                return payload
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(0.001)  # a fake: the real backend blocks in BLPOP on the server
+
+
+def backend_for(client: Any) -> Any:
+    """The backend for a redis-py client (sync or asyncio, standalone or cluster) or a memory backend."""
+    if isinstance(client, (RedisBackend, AsyncRedisBackend, MemoryBackend, AsyncMemoryBackend)):
+        return client
+    if isinstance(client, (redis.asyncio.Redis, _AsyncCluster)):
+        return AsyncRedisBackend(client)
+    if isinstance(client, (redis.Redis, _SyncCluster)):
+        return RedisBackend(client)
+    raise TypeError(f"not a redis-py client: {type(client).__name__}")
