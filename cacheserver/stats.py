@@ -131,6 +131,7 @@ def _clients(s: Any) -> Fields:
 def _memory(s: Any) -> Fields:
     rss = process_rss()
     ev = s.evictor
+    ev.refresh_if_small()
     used = ev.used_memory()
     peak = max(ev.peak, used)
     startup = ev.overhead()

@@ -46,10 +46,10 @@ _HELP = [
 _EMPTY_REPORT = (
     "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in "
     "these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and "
-    "I will be back to our programming as soon as I finished rebooting."
+    "I will be back to our programming as soon as I finished rebooting.\n"
 )
 _NO_ISSUES = (
-    "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."
+    "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
 )
 _DEFAULT_SAMPLES = 5
 
@@ -96,6 +96,7 @@ def memory_usage(c: Any, argv: list[bytes]) -> int | None:
 
 def _stats(server: Any) -> Map:
     ev = server.evictor
+    ev.refresh_if_small()
     ks = server.keyspace
     total = ev.used_memory()
     peak = max(ev.peak, total)

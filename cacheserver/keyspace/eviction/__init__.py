@@ -236,6 +236,11 @@ class Evictor:
             if time.perf_counter() > stop_at:
                 return
 
+    def refresh_if_small(self, limit: int = 20_000) -> None:
+        """Recharge everything if that is quick (INFO, MEMORY STATS); else the cron sweep does it."""
+        if sum(len(db.charged) for db in self.ks.dbs) <= limit:
+            self.refresh()
+
     def refresh(self) -> None:
         """Recharge every charged value now (INFO/MEMORY STATS on a small dataset, tests)."""
         for db in self.ks.dbs:
