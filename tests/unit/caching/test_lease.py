@@ -1,0 +1,118 @@
+"""Distributed single-flight: several caches (as if several processes) sharing one backend."""
+
+from __future__ import annotations
+
+import threading
+
+from cacheserver.caching import Cache, MemoryBackend, SystemClock
+from cacheserver.caching.lease import new_token
+
+
+def test_one_load_fleet_wide_and_waiters_woken_with_the_entry() -> None:
+    memory = MemoryBackend(SystemClock())
+    caches = [Cache(memory, ttl=30, beta=None, lease_ms=5000) for _ in range(4)]
+    holder_in = threading.Event()
+    release = threading.Event()
+    loads = []
+
+    def loader() -> str:
+        loads.append(1)
+        holder_in.set()
+        release.wait(5)
+        return "value"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda c=c: results.append(c.get_or_load("hot", loader)))
+        for c in caches
+        for _ in range(5)
+    ]
+    threads[0].start()
+    holder_in.wait(5)
+    for t in threads[1:]:
+        t.start()
+    # every other cache (process) waits on the lease, its other callers on its local single-flight
+    while sum(c.stats.lease_waits for c in caches) < 3:
+        pass
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert loads == [1] and results == ["value"] * 20
+    # waiters were handed the entry by the wake list: no process re-read the key after waking
+    assert memory.commands["blpop"] == 3 and memory.commands["get"] == 20
+    assert memory.pttl("hot:lease") == -2
+
+
+def test_dead_holder_is_taken_over_when_its_lease_expires() -> None:
+    memory = MemoryBackend(SystemClock())
+    memory.acquire("k:lease", new_token(), 100)  # a holder that will never finish
+    cache = Cache(memory, ttl=30, beta=None, lease_ms=100)
+    assert cache.get_or_load("k", lambda: "mine") == "mine"
+    assert cache.stats.lease_waits == 1 and cache.stats.loads == 1
+
+
+def test_holder_failure_wakes_waiters_who_then_retry() -> None:
+    memory = MemoryBackend(SystemClock())
+    caches = [Cache(memory, ttl=30, beta=None, lease_ms=5000) for _ in range(2)]
+    holder_in = threading.Event()
+    release = threading.Event()
+
+    def failing() -> str:
+        holder_in.set()
+        release.wait(5)
+        raise RuntimeError("db")
+
+    errors = []
+
+    def first() -> None:
+        try:
+            caches[0].get_or_load("k", failing)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    results = []
+    t1 = threading.Thread(target=first)
+    t1.start()
+    holder_in.wait(5)
+    t2 = threading.Thread(target=lambda: results.append(caches[1].get_or_load("k", lambda: "second")))
+    t2.start()
+    while caches[1].stats.lease_waits < 1:
+        pass
+    release.set()
+    t1.join(5)
+    t2.join(5)
+    assert len(errors) == 1 and results == ["second"]
+
+
+def test_slow_loader_lease_is_extended_by_heartbeat() -> None:
+    memory = MemoryBackend(SystemClock())
+    cache = Cache(memory, ttl=30, beta=None, lease_ms=60)
+    seen = []
+
+    def slow() -> str:
+        done = threading.Event()
+        done.wait(0.2)  # more than three lease lengths
+        seen.append(memory.pttl("k:lease"))
+        return "v"
+
+    assert cache.get_or_load("k", slow) == "v"
+    assert seen[0] > 0  # the lease outlived its initial 60 ms
+    assert memory.commands["evalsha"] >= 3  # extensions, then the release
+
+
+def test_release_and_extend_need_the_token() -> None:
+    memory = MemoryBackend(SystemClock())
+    token = new_token()
+    assert memory.acquire("l", token, 1000)[0] is None
+    assert memory.acquire("l", new_token(), 1000)[0] == token
+    assert not memory.release("l", b"forged")
+    assert not memory.extend("l", b"forged", 5000)
+    assert memory.extend("l", token, 5000) and memory.pttl("l") > 1000
+    assert memory.release("l", token) and memory.pttl("l") == -2
+
+
+def test_waiting_gives_up_after_wait_timeout() -> None:
+    memory = MemoryBackend(SystemClock())
+    memory.acquire("k:lease", new_token(), 60_000)  # alive but never finishing
+    cache = Cache(memory, ttl=30, beta=None, lease_ms=60_000, wait_timeout=0.05)
+    assert cache.get_or_load("k", lambda: "own") == "own"
