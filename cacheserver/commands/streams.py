@@ -173,10 +173,18 @@ def _stream_write(db: Any, key: bytes) -> Stream | None:
     raise WRONGTYPE
 
 
-def _entry_payload(sid: int, argv: list[bytes], pos: int) -> tuple[bytes, tuple, int, int]:
+def _entry_payload(idb: bytes, argv: list[bytes], pos: int) -> tuple[bytes, tuple, int, int]:
     """(encoded entry, field names, estimated listpack bytes of the values, of the fields)."""
-    idb = id_bytes(sid)
     n = len(argv) - pos
+    if n == 2:  # one field: a single formatting
+        f = argv[pos]
+        v = argv[pos + 1]
+        return (
+            b"*2\r\n$%d\r\n%b\r\n*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(idb), idb, len(f), f, len(v), v),
+            (f,),
+            len(v) + 6,
+            len(f) + 3,
+        )
     headers = _BULK_HEADERS
     out = [b"*2\r\n$%d\r\n%b\r\n*%d\r\n" % (len(idb), idb, n)]
     append = out.append
@@ -360,7 +368,8 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
             raise XADD_TOO_SMALL
     elif sid <= last:
         raise XADD_TOO_SMALL
-    payload, fields, vsize, fsize = _entry_payload(sid, argv, field_pos)
+    idb = id_bytes(sid)
+    payload, fields, vsize, fsize = _entry_payload(idb, argv, field_pos)
     values = c.server.config.values
     if created:
         db.set(key, s)
@@ -375,7 +384,6 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
             ks.emit(ev.STREAM, b"xtrim", key, db.index)
     if db.blocking_keys:
         db.signal_ready(key)
-    idb = id_bytes(sid)
     return idb
 
 
