@@ -8,8 +8,9 @@ invalidation may live on different slots). Values are bytes in, bytes out.
 
 Operations: ``get``, ``set`` (PX), ``delete``, ``incr``, ``acquire``, ``release``/``extend`` (by token, atomically:
 see lease.py), ``notify``/``wait``, ``tag``/``members``.
-``acquire`` is ``SET key token NX PX ms GET`` and PTTL in one round trip: it answers None when the lease is
-ours, else the holder's token and the time its lease has left. ``notify`` pushes the new entry on the wake
+``acquire`` is ``SET key token NX PX ms GET``, PTTL and GET of the entry in one round trip: it answers None
+when the lease is ours, else the holder's token, and the time its lease has left, and the entry as it is
+now (a holder may have stored it between our miss and our attempt). ``notify`` pushes the new entry on the wake
 list of one lease round (named after the holder's token, with a short TTL); ``wait`` BLPOPs it and pushes
 the element back so every waiter of that round is woken in a chain. ``tag``/``members`` keep tag sets.
 """
@@ -67,12 +68,12 @@ class RedisBackend:
     def incr(self, key: str) -> int:
         return self.client.incr(key)
 
-    def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+    def acquire(self, key: str, token: bytes, px: int, entry_key: str) -> tuple[bytes | None, int, bytes | None]:
         pipe = self.client.pipeline(transaction=False)
         pipe.set(key, token, nx=True, px=px, get=True)
         pipe.pttl(key)
-        holder, pttl = pipe.execute()
-        return holder, pttl
+        pipe.get(entry_key)
+        return tuple(pipe.execute())
 
     def release(self, key: str, token: bytes) -> bool:
         return self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
@@ -91,9 +92,10 @@ class RedisBackend:
                 self.scripting = lease.SCRIPTS
                 return bool(result)
             except redis.ResponseError as exc:
-                if not lease.is_unknown_command(exc):
-                    raise
-                self.scripting = lease.TRANSACTIONS
+                # No scripting at all: remember it. A server whose scripting fails otherwise (still being
+                # built, disabled, out of memory for scripts) gets the transaction for this call only.
+                if lease.is_unknown_command(exc):
+                    self.scripting = lease.TRANSACTIONS
         while True:
             with self.client.pipeline(transaction=True) as pipe:
                 try:
@@ -164,12 +166,12 @@ class AsyncRedisBackend:
     async def incr(self, key: str) -> int:
         return await self.client.incr(key)
 
-    async def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+    async def acquire(self, key: str, token: bytes, px: int, entry_key: str) -> tuple[bytes | None, int, bytes | None]:
         pipe = self.client.pipeline(transaction=False)
         pipe.set(key, token, nx=True, px=px, get=True)
         pipe.pttl(key)
-        holder, pttl = await pipe.execute()
-        return holder, pttl
+        pipe.get(entry_key)
+        return tuple(await pipe.execute())
 
     async def release(self, key: str, token: bytes) -> bool:
         return await self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
@@ -188,9 +190,10 @@ class AsyncRedisBackend:
                 self.scripting = lease.SCRIPTS
                 return bool(result)
             except redis.ResponseError as exc:
-                if not lease.is_unknown_command(exc):
-                    raise
-                self.scripting = lease.TRANSACTIONS
+                # No scripting at all: remember it. A server whose scripting fails otherwise (still being
+                # built, disabled, out of memory for scripts) gets the transaction for this call only.
+                if lease.is_unknown_command(exc):
+                    self.scripting = lease.TRANSACTIONS
         while True:
             async with self.client.pipeline(transaction=True) as pipe:
                 try:
@@ -299,14 +302,16 @@ class MemoryBackend:
         self.data[key] = [b"%d" % value, item[1] if item else None]
         return value
 
-    def acquire(self, key: str, token: bytes, px: int) -> tuple[bytes | None, int]:
+    def acquire(self, key: str, token: bytes, px: int, entry_key: str) -> tuple[bytes | None, int, bytes | None]:
         self._cmd("set")
         self._cmd("pttl")
+        self._cmd("get")
         with self._cond:
             holder = self._lookup(key)
             if holder is None:
                 self.data[key] = [token, self._now_ms() + px]
-            return holder, self.pttl(key)
+            entry = self._lookup(entry_key)
+            return holder, self.pttl(key), entry if isinstance(entry, bytes) else None
 
     def release(self, key: str, token: bytes) -> bool:
         self._cmd("evalsha")

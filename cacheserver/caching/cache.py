@@ -210,7 +210,7 @@ class _Core:
     def refresh_early(self, key: str, policy: Policy, tags: list[str], lease_ms: int) -> Flow:
         """Recompute ahead of (or just past) expiry if this caller wins the short refresh lease."""
         try:
-            holder, _ = yield _Cmd("acquire", keyspace.refresh_key(key), new_token(), lease_ms)
+            holder, _, _ = yield _Cmd("acquire", keyspace.refresh_key(key), new_token(), lease_ms, key)
         except CacheUnavailable:
             return None
         if holder is not None:
@@ -227,9 +227,14 @@ class _Core:
         deadline = self.clock.monotonic() + policy.wait_timeout
         while True:
             try:
-                holder, pttl = yield _Cmd("acquire", lkey, token, policy.lease_ms)
+                holder, pttl, raw = yield _Cmd("acquire", lkey, token, policy.lease_ms, key)
             except CacheUnavailable:
                 return (yield from self.load_store(key, policy, tags, stale, None))
+            entry = self.decode(raw)
+            if entry is not None and self.clock.time() < entry.fresh_until:  # filled since our miss
+                if holder is None:
+                    yield from self.finish_lease(key, (lkey, token, policy.lease_ms), raw)
+                return entry.value
             if holder is None:
                 return (yield from self.load_store(key, policy, tags, stale, (lkey, token, policy.lease_ms)))
             remaining = deadline - self.clock.monotonic()
@@ -283,6 +288,9 @@ class _Core:
         lkey, token, lease_ms = lease
         try:
             yield _Cmd("release", lkey, token)
+        except CacheUnavailable:
+            pass  # the lease expires on its own; waiters must still be woken
+        try:
             yield _Cmd("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
         except CacheUnavailable:
             pass

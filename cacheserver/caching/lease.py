@@ -5,7 +5,8 @@ and the write must be one atomic step, or a holder whose lease just expired coul
 Where the server has scripting (Redis, Redis Cluster) the step is a Lua script run by EVALSHA (EVAL loads it
 when the server answers NOSCRIPT). Where it has none (``unknown command``), the same step runs as an
 optimistic transaction: WATCH key, GET, compare, MULTI, DEL or PEXPIRE, EXEC; a concurrent change aborts
-EXEC and the attempt is repeated. The choice is made on first use and remembered per backend.
+EXEC and the attempt is repeated. "Unknown command" is remembered per backend; any other script failure
+falls back to the transaction for that call only.
 """
 
 from __future__ import annotations

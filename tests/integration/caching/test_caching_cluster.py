@@ -28,7 +28,7 @@ def test_cache_aside_and_lease_on_cluster(cluster) -> None:
     assert cache.backend.scripting == "scripts"  # the lease was released by EVALSHA on the key's node
     backend = RedisBackend(client)
     token = new_token()
-    assert backend.acquire("l", token, 1000)[0] is None
+    assert backend.acquire("l", token, 1000, "e")[0] is None
     assert backend.release("l", b"forged") is False and backend.release("l", token) is True
     client.close()
 

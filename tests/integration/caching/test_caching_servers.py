@@ -50,9 +50,9 @@ def test_lease_release_and_extend_by_token_with_scripts_or_transactions(target) 
         if forced:
             backend.scripting = forced
         token = new_token()
-        holder, pttl = backend.acquire("l", token, 1000)
+        holder, pttl, _ = backend.acquire("l", token, 1000, "e")
         assert holder is None and 0 < pttl <= 1000
-        holder, pttl = backend.acquire("l", new_token(), 1000)
+        holder, pttl, _ = backend.acquire("l", new_token(), 1000, "e")
         assert holder == token and 0 < pttl <= 1000
         assert backend.release("l", b"not-the-token") is False
         assert backend.extend("l", b"not-the-token", 60_000) is False

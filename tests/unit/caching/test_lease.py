@@ -39,13 +39,13 @@ def test_one_load_fleet_wide_and_waiters_woken_with_the_entry() -> None:
         t.join(5)
     assert loads == [1] and results == ["value"] * 20
     # waiters were handed the entry by the wake list: no process re-read the key after waking
-    assert memory.commands["blpop"] == 3 and memory.commands["get"] == 20
+    assert memory.commands["blpop"] == 3 and memory.commands["get"] == 24
     assert memory.pttl("hot:lease") == -2
 
 
 def test_dead_holder_is_taken_over_when_its_lease_expires() -> None:
     memory = MemoryBackend(SystemClock())
-    memory.acquire("k:lease", new_token(), 100)  # a holder that will never finish
+    memory.acquire("k:lease", new_token(), 100, "k")  # a holder that will never finish
     cache = Cache(memory, ttl=30, beta=None, lease_ms=100)
     assert cache.get_or_load("k", lambda: "mine") == "mine"
     assert cache.stats.lease_waits == 1 and cache.stats.loads == 1
@@ -103,8 +103,8 @@ def test_slow_loader_lease_is_extended_by_heartbeat() -> None:
 def test_release_and_extend_need_the_token() -> None:
     memory = MemoryBackend(SystemClock())
     token = new_token()
-    assert memory.acquire("l", token, 1000)[0] is None
-    assert memory.acquire("l", new_token(), 1000)[0] == token
+    assert memory.acquire("l", token, 1000, "e")[0] is None
+    assert memory.acquire("l", new_token(), 1000, "e")[0] == token
     assert not memory.release("l", b"forged")
     assert not memory.extend("l", b"forged", 5000)
     assert memory.extend("l", token, 5000) and memory.pttl("l") > 1000
@@ -113,6 +113,6 @@ def test_release_and_extend_need_the_token() -> None:
 
 def test_waiting_gives_up_after_wait_timeout() -> None:
     memory = MemoryBackend(SystemClock())
-    memory.acquire("k:lease", new_token(), 60_000)  # alive but never finishing
+    memory.acquire("k:lease", new_token(), 60_000, "k")  # alive but never finishing
     cache = Cache(memory, ttl=30, beta=None, lease_ms=60_000, wait_timeout=0.05)
     assert cache.get_or_load("k", lambda: "own") == "own"
