@@ -19,5 +19,6 @@ def all_modules() -> list[ModuleType]:
     from cacheserver.commands import transactions
     from cacheserver.commands import streams
     from cacheserver.commands import memory
+    from cacheserver.commands import scripting
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory, scripting]

@@ -1,0 +1,470 @@
+"""The Lua engine: one Lua 5.1 runtime (lupa) per server running EVAL scripts and FUNCTION libraries.
+
+Rules, as Redis 7.0's script.c / script_lua.c:
+- a script runs to the end without yielding to the event loop (atomicity); its commands run through
+  ``Dispatcher.call`` on a script client that shares the caller's database; blocking commands answer
+  at once and blocked clients are served after the script (``blocking.atomic``);
+- every 100000 Lua instructions a hook checks the clock; past ``busy-reply-threshold`` the script is
+  "busy": other connections are read directly from their sockets (the loop cannot be re-entered) and
+  their commands answered ``-BUSY`` unless flagged ``allow_busy`` (SCRIPT KILL, FUNCTION KILL, ...);
+  SCRIPT KILL marks the run killed and the hook raises the kill error inside Lua, unless the script
+  already wrote (UNKILLABLE);
+- errors become Redis's texts: ``<msg> script: <name>, on @user_script:<line>.``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import select
+import time
+from typing import Any
+
+from lupa import lua51
+
+from cacheserver import errors
+from cacheserver.errors import CommandError
+from cacheserver.network.client_state import ClientState
+from cacheserver.scripting import libs
+from cacheserver.scripting.convert import ToLua, error_from_text, to_reply
+from cacheserver.scripting.prelude import INTERNAL_CHUNK, PRELUDE
+
+log = logging.getLogger("cacheserver")
+
+from cacheserver.scripting.convert import LuaTable as _LuaTable  # noqa: E402
+_monotonic = time.monotonic
+
+HOOK_INSTRUCTIONS = 100000
+
+BUSY_EVAL = CommandError(
+    "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", "BUSY"
+)
+BUSY_FUNCTION = CommandError(
+    "Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.", "BUSY"
+)
+NOTBUSY = CommandError("No scripts in execution right now.", "NOTBUSY")
+UNKILLABLE = CommandError(
+    "Sorry the script already executed write commands against the dataset. You can either wait the "
+    "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+    "UNKILLABLE",
+)
+KILLED = b"ERR Script killed by user with SCRIPT KILL..."
+KILLED_SHUTDOWN = b"ERR Script killed by user with SHUTDOWN..."
+
+_NO_ARGS = b"ERR Please specify at least one argument for this redis lib call"
+_BAD_ARG = b"ERR Lua redis lib command arguments must be strings or integers"
+_UNKNOWN = b"ERR Unknown Redis command called from script"
+_ARITY = b"ERR Wrong number of args calling Redis command from script"
+_NOSCRIPT = b"ERR This Redis command is not allowed from script"
+_READONLY = b"ERR Write commands are not allowed from read-only scripts."
+
+
+def sha1hex(body: bytes) -> bytes:
+    return hashlib.sha1(body).hexdigest().encode()
+
+
+def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
+    raise AttributeError("access denied")
+
+
+def _lua_arg(v: Any) -> bytes | None:
+    """A redis.call argument as Redis makes it a string: numbers with ``%.17g``, not Lua's ``%.14g``."""
+    cls = v.__class__
+    if cls is bytes:
+        return v
+    if cls is int:
+        if -(1 << 53) <= v <= 1 << 53:
+            return b"%d" % v
+        return b"%.17g" % v
+    if cls is float:
+        return b"%.17g" % v
+    return None
+
+
+class ScriptRun:
+    """The script running now (Redis's scriptRunCtx)."""
+
+    __slots__ = ("caller", "name", "eval_mode", "read_only", "wrote", "kill", "start", "busy", "argv", "resp")
+
+    def __init__(self, caller: Any, name: str, eval_mode: bool, read_only: bool, argv: list[bytes]) -> None:
+        self.caller = caller
+        self.name = name
+        self.eval_mode = eval_mode
+        self.read_only = read_only
+        self.wrote = False
+        self.kill: bytes | None = None
+        self.start = _monotonic()
+        self.busy = False
+        self.argv = argv
+        self.resp = 2
+
+
+class Script:
+    """A cached EVAL script: its body, compiled function and shebang flags (None: no shebang)."""
+
+    __slots__ = ("body", "function", "flags")
+
+    def __init__(self, body: bytes, function: Any, flags: frozenset[str] | None) -> None:
+        self.body = body
+        self.function = function
+        self.flags = flags
+
+
+class ScriptEngine:
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.run: ScriptRun | None = None
+        self.scripts: dict[bytes, Script] = {}
+        self.registering: Any = None  # the library being loaded (functions.Library)
+        self._client: ClientState | None = None
+        self._start_runtime()
+
+    # -- the runtime ---------------------------------------------------------------------------------
+
+    def _start_runtime(self) -> None:
+        lua = lua51.LuaRuntime(
+            encoding=None,
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_deny_attributes,
+        )
+        self.lua = lua
+        self.to_lua = ToLua(lua)
+        null = lua.eval("newproxy()")
+        cjson = libs.CJson(lua, null)
+        lib_tables = {
+            b"cjson": cjson.functions(),
+            b"bit": libs.BIT,
+            b"struct": libs.STRUCT,
+            b"cmsgpack": libs.CMsgpack(lua).functions(),
+        }
+        tables = {}
+        for name, fns in lib_tables.items():
+            tables[name] = lua.table_from(fns)
+        chunk = lua.eval("loadstring")(PRELUDE.encode(), INTERNAL_CHUNK.encode())
+        if isinstance(chunk, tuple):
+            raise RuntimeError(chunk[1])
+        api = chunk(
+            self._call,
+            self._pcall,
+            self._sha1hex,
+            self._log,
+            self._setresp,
+            self._set_repl,
+            self._tick,
+            self._register,
+            _error_text,
+            lua.table_from(tables),
+        )
+        self._compile = api[b"compile"]
+        self._run_eval = api[b"run_eval"]
+        self._run_function = api[b"run_function"]
+        self._run_load = api[b"run_load"]
+        self.is_function = api[b"is_function"]
+        self._table_from = lua.table_from
+
+    def reset(self) -> None:
+        """SCRIPT FLUSH: a fresh runtime, as Redis recreates its Lua state (functions keep theirs)."""
+        self.scripts.clear()
+
+    def script_client(self, caller: Any) -> ClientState:
+        sc = self._client
+        if sc is None:
+            sc = self._client = ClientState(0, self.server, lambda data: None, lambda: None)
+            sc.authenticated = True
+            sc.name = b""
+            sc.addr = sc.laddr = "?:0"
+            sc.update_gate()
+        sc.db = caller.db
+        if sc.resp != 2:
+            sc.set_resp(2)
+        return sc
+
+    # -- compiling -----------------------------------------------------------------------------------
+
+    def compile(self, body: bytes, chunkname: bytes, env: bytes) -> tuple[Any, bytes | None]:
+        res = self._compile(body, chunkname, env)
+        if isinstance(res, tuple):
+            return None, res[1]
+        return res, None
+
+    def create_script(self, body: bytes) -> tuple[bytes, Script]:
+        """Compile an EVAL body into the cache (Redis's luaCreateFunction); raises on errors."""
+        sha = sha1hex(body)
+        script = self.scripts.get(sha)
+        if script is not None:
+            return sha, script
+        flags, code = parse_shebang(body)
+        func, err = self.compile(code, b"@user_script", b"eval")
+        if func is None:
+            raise CommandError("Error compiling script (new function): " + err.decode("utf-8", "surrogateescape"))
+        script = Script(body, func, flags)
+        self.scripts[sha] = script
+        return sha, script
+
+    # -- running -------------------------------------------------------------------------------------
+
+    def run_script(
+        self, c: Any, func: Any, name: str, keys: list[bytes], args: list[bytes], read_only: bool,
+        eval_mode: bool, argv: list[bytes],
+    ) -> Any:
+        server = self.server
+        run = self.run = ScriptRun(c, name, eval_mode, read_only, argv)
+        self.script_client(c)
+        table_from = self._table_from
+        try:
+            with server.blocking.atomic():
+                if eval_mode:
+                    ok, value = self._run_eval(func, table_from(keys), table_from(args))
+                else:
+                    ok, value = self._run_function(func, table_from(keys), table_from(args))
+        finally:
+            self.run = None
+            if run.busy:
+                server.remove_gate(self._busy_gate)
+        if ok:
+            return to_reply(value, c.resp)
+        return self.error_reply(value, name)
+
+    def error_reply(self, e: Any, name: str) -> CommandError:
+        """A failed run's error table -> Redis's ``-<err> script: <name>, on <source>:<line>.``."""
+        if e.__class__ is not _LuaTable:
+            return CommandError("Error running script, execution failure")
+        msg = e[b"err"]
+        if msg.__class__ is not bytes:
+            msg = b"ERR unknown error"
+        source = e[b"source"]
+        line = e[b"line"]
+        if source.__class__ is bytes and line is not None:
+            msg = msg + b" script: %b, on %b:%d." % (name.encode(), source, line)
+        return error_from_text(msg)
+
+    # -- the redis table's Python side ---------------------------------------------------------------
+
+    def _call(self, *args: Any) -> Any:
+        """redis.call: a command's error reply is raised as a Lua error."""
+        reply = self._run_command(args)
+        if reply.__class__ is ScriptError:
+            raise reply
+        if isinstance(reply, CommandError):
+            raise ScriptError(reply.text.encode("utf-8", "surrogateescape"))
+        return self.to_lua.convert(reply, self.run.resp)  # type: ignore[union-attr]
+
+    def _pcall(self, *args: Any) -> Any:
+        """redis.pcall: errors come back as ``{err=...}`` tables."""
+        reply = self._run_command(args)
+        if reply.__class__ is ScriptError:
+            return self._table_from({b"err": reply.message})
+        if isinstance(reply, CommandError):
+            return self.to_lua.error_table(reply)
+        return self.to_lua.convert(reply, self.run.resp)  # type: ignore[union-attr]
+
+    def _run_command(self, args: tuple) -> Any:
+        """Redis's scriptCall checks, then the command through the dispatcher on the script client."""
+        run = self.run
+        if run is None or run.caller is None:
+            return ScriptError(b"ERR redis.call is not allowed here")
+        if not args:
+            return ScriptError(_NO_ARGS)
+        argv = []
+        for a in args:
+            s = _lua_arg(a)
+            if s is None:
+                return ScriptError(_BAD_ARG)
+            argv.append(s)
+        server = self.server
+        spec = server.table.lookup_sub(argv)
+        if spec is None:
+            return ScriptError(_UNKNOWN)
+        if not spec.arity_ok(len(argv)) or (spec.parent is not None and not spec.parent.arity_ok(len(argv))):
+            return ScriptError(_ARITY)
+        if "noscript" in spec.flags or (spec.parent is not None and "noscript" in spec.parent.flags):
+            return ScriptError(_NOSCRIPT)
+        if spec.is_write:
+            if run.read_only:
+                return ScriptError(_READONLY)
+            run.wrote = True
+        return server.dispatcher.call(self._client, spec, argv)
+
+    def _sha1hex(self, *args: Any) -> bytes:
+        if len(args) != 1:
+            raise ScriptError(b"ERR wrong number of arguments")
+        s = _lua_arg(args[0])
+        return sha1hex(s if s is not None else b"")
+
+    def _set_repl(self, *args: Any) -> None:
+        if len(args) != 1:
+            raise ScriptError(b"ERR redis.set_repl() requires one argument.")
+        v = args[0]
+        if v.__class__ not in (int, float) or v not in (0, 1, 2, 3):
+            raise ScriptError(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+
+    def _log(self, *args: Any) -> None:
+        if len(args) < 2:
+            raise ScriptError(b"ERR redis.log() requires two arguments or more.")
+        level = args[0]
+        if level.__class__ not in (int, float):
+            raise ScriptError(b"ERR First argument must be a number (log level).")
+        if not 0 <= level <= 3:
+            raise ScriptError(b"ERR Invalid debug level.")
+        text = " ".join((_lua_arg(a) or b"").decode("utf-8", "replace") for a in args[1:])
+        if level >= 3:
+            log.warning("%s", text)
+        elif level == 2:
+            log.info("%s", text)
+        else:
+            log.debug("%s", text)
+
+    def _setresp(self, *args: Any) -> None:
+        if len(args) != 1:
+            raise ScriptError(b"ERR redis.setresp() requires one argument.")
+        version = args[0]
+        if version not in (2, 3) or version.__class__ is bool:
+            raise ScriptError(b"ERR RESP version must be 2 or 3.")
+        run = self.run
+        if run is not None:
+            run.resp = int(version)
+            if self._client is not None:
+                self._client.set_resp(int(version))
+
+    # -- busy scripts --------------------------------------------------------------------------------
+
+    def _tick(self) -> bytes | None:
+        run = self.run
+        if run is None:
+            return None
+        if run.kill is not None:
+            return run.kill
+        server = self.server
+        elapsed_ms = (_monotonic() - run.start) * 1000
+        if elapsed_ms < server.config["busy-reply-threshold"]:
+            return None
+        if not run.busy:
+            run.busy = True
+            log.warning(
+                "Slow script detected: still in execution after %d milliseconds. You can try killing the "
+                "script using the %s command. Script name is: %s.",
+                elapsed_ms, "SCRIPT KILL" if run.eval_mode else "FUNCTION KILL", run.name,
+            )
+            server.add_gate(self._busy_gate)
+        self._serve_others(run)
+        if server.shutdown_requested and run.kill is None:
+            run.kill = KILLED_SHUTDOWN
+        return run.kill
+
+    def _busy_gate(self, c: Any, spec: Any, argv: list[bytes]) -> CommandError | None:
+        run = self.run
+        if run is None or "allow_busy" in spec.flags:
+            return None
+        if spec.parent is not None and "allow_busy" in spec.parent.flags and spec.parent.subcommands is None:
+            return None
+        return BUSY_EVAL if run.eval_mode else BUSY_FUNCTION
+
+    def _serve_others(self, run: ScriptRun) -> None:
+        """Redis's processEventsWhileBlocked without re-entering the loop: read what other clients sent
+        straight from their sockets and run it (the busy gate answers most of it)."""
+        poller = select.poll()
+        by_fd = {}
+        for conn in list(self.server.connections.values()):
+            c = conn.client
+            if c is None or c is run.caller or c.closed or c.fd < 0 or conn.reading_paused:
+                continue
+            by_fd[c.fd] = conn
+            poller.register(c.fd, select.POLLIN)
+        if not by_fd:
+            return
+        for fd, _ in poller.poll(0):
+            conn = by_fd[fd]
+            try:
+                data = os.read(fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                continue
+            if data:
+                conn.data_received(data)
+
+    def kill(self, eval_mode: bool) -> None:
+        """SCRIPT KILL / FUNCTION KILL (Redis's scriptKill)."""
+        run = self.run
+        if run is None:
+            raise NOTBUSY
+        if run.wrote:
+            raise UNKILLABLE
+        if eval_mode and not run.eval_mode:
+            raise BUSY_FUNCTION
+        if not eval_mode and run.eval_mode:
+            raise BUSY_EVAL
+        run.kill = KILLED
+
+    def run_load(self, func: Any) -> tuple[bool, Any]:
+        self.run = ScriptRun(None, "", False, True, [])
+        try:
+            return self._run_load(func)
+        finally:
+            self.run = None
+
+    # -- FUNCTION LOAD -------------------------------------------------------------------------------
+
+    def _register(self, name: Any, callback: Any, flags: Any, description: Any, spec_table: Any) -> None:
+        lib = self.registering
+        if lib is None:
+            raise ScriptError(b"ERR redis.register_function can only be called on FUNCTION LOAD command")
+        try:
+            lib.register(self, name, callback, flags, description, spec_table)
+        except CommandError as e:
+            raise ScriptError(e.text.encode("utf-8", "surrogateescape")) from None
+
+
+class ScriptError(Exception):
+    """An error raised into Lua from Python: an error table ``{err=message}`` (redis.call and the redis
+    API) or, ``positioned``, a string prefixed with the script's line (the C libraries' luaL_error)."""
+
+    def __init__(self, message: bytes, positioned: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.positioned = positioned
+
+
+def _error_text(e: Any) -> tuple[bytes, bool]:
+    """What the prelude's error handler makes of an exception raised by our Python side."""
+    if isinstance(e, ScriptError):
+        return e.message, e.positioned
+    if isinstance(e, libs.LuaError):
+        return str(e).encode("utf-8", "surrogateescape"), True
+    log.error("internal error in a scripting callback: %r", e)
+    return b"ERR internal error", False
+
+
+SHEBANG_FLAGS = frozenset({"no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"})
+
+
+def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
+    """EVAL's ``#!lua flags=...`` first line (Redis's evalExtractShebangFlags): returns the flags (None
+    without a shebang) and the code to compile, keeping the newline so line numbers stay right."""
+    if not body.startswith(b"#!"):
+        return None, body
+    nl = body.find(b"\n")
+    if nl < 0:
+        raise CommandError("Invalid script shebang")
+    parts = body[2:nl].split()
+    if not parts or parts[0] != b"lua":
+        engine = parts[0].decode("utf-8", "surrogateescape") if parts else ""
+        raise CommandError(f"Unexpected engine in script shebang: {engine}")
+    flags: set[str] = set()
+    for part in parts[1:]:
+        text = part.decode("utf-8", "surrogateescape")
+        if not text.startswith("flags="):
+            raise CommandError(f"Unknown lua shebang option: {text}")
+        for flag in text[6:].split(","):
+            if not flag:
+                continue
+            if flag not in SHEBANG_FLAGS:
+                raise CommandError(f"Unexpected flag in script shebang: {flag}")
+            flags.add(flag)
+    return frozenset(flags), body[nl:]
+
+
+__all__ = ["ScriptEngine", "Script", "ScriptRun", "parse_shebang", "sha1hex", "errors"]
