@@ -31,7 +31,7 @@ import redis
 
 from cacheserver.caching import keys as keyspace
 from cacheserver.caching.backend import CONNECTION_ERRORS, backend_for
-from cacheserver.caching.breaker import CircuitBreaker
+from cacheserver.caching.breaker import CLOSED, CircuitBreaker
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
 from cacheserver.caching.codecs import Codec, CodecError, Entry, JsonCodec, decode_entry, encode_entry
 from cacheserver.caching.early_expiry import refresh_lease_ms, should_refresh_early
@@ -175,11 +175,30 @@ class _Core:
         version = yield _Cmd("get", self.prefix + keyspace.version_key(namespace))
         return f"{self.prefix}{namespace}:v{int(version or 0)}:{key}"
 
-    def read(self, key: str, policy: Policy, tags: list[str], namespace: str | None = None) -> Flow:
+    def fresh_hit(self, raw: bytes | None, policy: Policy) -> Entry | None:
+        """The entry when ``raw`` is a fresh hit needing no early refresh: the fast path, no flow needed."""
+        entry = self.decode(raw)
+        if entry is None:
+            return None
+        now = self.clock.time()
+        if now >= entry.fresh_until:
+            return None
+        if policy.beta is not None and should_refresh_early(now, entry.fresh_until, entry.delta, policy.beta,
+                                                            self.rng):
+            return None
+        self.stats.hits += 1
+        return entry
+
+    def read(self, key: str, policy: Policy, tags: list[str], namespace: str | None = None,
+             raw: Any = MISS) -> Flow:
+        """The read path; ``raw``, when given, is the GET reply (or failure) the fast path already has."""
         try:
-            if namespace is not None:
-                key = yield from self.resolve(key, namespace)
-            raw = yield _Cmd("get", key)
+            if isinstance(raw, CacheUnavailable):
+                raise raw
+            if raw is MISS:
+                if namespace is not None:
+                    key = yield from self.resolve(key, namespace)
+                raw = yield _Cmd("get", key)
         except CacheUnavailable:
             if not policy.fail_open:
                 raise
@@ -373,8 +392,20 @@ class Cache(_Core):
         policy: Policy | None = None,
     ) -> Any:
         policy = policy or self.policy
-        return self.run(self.read(self.full_key(key) if namespace is None else key, policy,
-                                  self.tag_keys(tags), namespace), loader)
+        tag_keys = self.tag_keys(tags) if tags else []
+        if namespace is None and self.breaker.state == CLOSED:
+            # Fast path: one GET and a decode, no flow, for the common fresh hit.
+            key = self.prefix + key
+            try:
+                raw = self.backend.get(key)
+            except _REDIS_ERRORS as exc:
+                return self.run(self.read(key, policy, tag_keys, None, self.command_failed(exc)), loader)
+            entry = self.fresh_hit(raw, policy)
+            if entry is not None:
+                return entry.value
+            return self.run(self.read(key, policy, tag_keys, None, raw), loader)
+        return self.run(self.read(self.full_key(key) if namespace is None else key, policy, tag_keys, namespace),
+                        loader)
 
     def get(self, key: str, *, namespace: str | None = None) -> Any:
         """The cached value (fresh or stale), or ``MISS``; never loads."""
@@ -505,8 +536,20 @@ class AsyncCache(_Core):
         policy: Policy | None = None,
     ) -> Any:
         policy = policy or self.policy
-        return await self.run(self.read(self.full_key(key) if namespace is None else key, policy,
-                                        self.tag_keys(tags), namespace), loader)
+        tag_keys = self.tag_keys(tags) if tags else []
+        if namespace is None and self.breaker.state == CLOSED:
+            key = self.prefix + key
+            try:
+                raw = await self.backend.get(key)
+            except _REDIS_ERRORS as exc:
+                return await self.run(self.read(key, policy, tag_keys, None, self.command_failed(exc)), loader)
+            entry = self.fresh_hit(raw, policy)
+            if entry is not None:
+                return entry.value
+            return await self.run(self.read(key, policy, tag_keys, None, raw), loader)
+        return await self.run(
+            self.read(self.full_key(key) if namespace is None else key, policy, tag_keys, namespace), loader
+        )
 
     async def get(self, key: str, *, namespace: str | None = None) -> Any:
         return await self.run(self.peek(key, namespace), None)
