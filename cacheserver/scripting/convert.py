@@ -155,7 +155,8 @@ def _parse(to: ToLua, d: bytes, p: int, resp: int) -> tuple[Any, int]:
 
 
 def to_reply(v: Any, resp: int) -> Any:
-    """A script's return value -> a reply value for a client speaking ``resp``."""
+    """A script's return value -> a reply value; ``resp`` is the script's own (redis.setresp), which
+    decides only how booleans go out (RESP2: true is 1, false is null)."""
     cls = v.__class__
     if cls is bytes:
         return v
@@ -189,7 +190,7 @@ def _table_reply(t: Any, resp: int) -> Any:
     big = t[b"big_number"]
     if big.__class__ is bytes:
         text = _clean(big).encode("utf-8", "surrogateescape")
-        return Raw(b"(%b\r\n" % text) if resp == 3 else text
+        return Dual(b"$%d\r\n%b\r\n" % (len(text), text), b"(%b\r\n" % text)
     m = t[b"map"]
     if m.__class__ is _LuaTable:
         return Map([(to_reply(k, resp), to_reply(val, resp)) for k, val in m.items()])

@@ -225,7 +225,7 @@ class ScriptEngine:
             if run.busy:
                 server.remove_gate(self._busy_gate)
         if ok:
-            return to_reply(value, c.resp)
+            return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
         return self.error_reply(value, name)
 
     def error_reply(self, e: Any, name: str) -> CommandError:

@@ -156,6 +156,10 @@ class CJson:
         return value
 
 
+_TOKEN_NAMES = {b"{": "T_OBJ_BEGIN", b"}": "T_OBJ_END", b"[": "T_ARR_BEGIN", b"]": "T_ARR_END", b",": "T_COMMA",
+                b":": "T_COLON", b'"': "T_STRING"}
+
+
 class _JsonParser:
     def __init__(self, text: bytes, cj: CJson) -> None:
         self.s = text
@@ -163,7 +167,25 @@ class _JsonParser:
         self.cj = cj
 
     def fail(self, expected: str) -> None:
-        raise LuaError(f"Expected {expected} but found invalid token at character {self.pos + 1}")
+        """cjson's parse error: names the token found where ``expected`` was wanted."""
+        s, p = self.s, self.pos
+        while p < len(s) and s[p] in b" \t\r\n":
+            p += 1
+        if p >= len(s):
+            found = "T_END"
+        else:
+            ch = s[p : p + 1]
+            found = _TOKEN_NAMES.get(ch)
+            if found is None:
+                if ch in b"-0123456789":
+                    found = "T_NUMBER"
+                elif s.startswith(b"true", p) or s.startswith(b"false", p):
+                    found = "T_BOOLEAN"
+                elif s.startswith(b"null", p):
+                    found = "T_NULL"
+                else:
+                    found = "invalid token"
+        raise LuaError(f"Expected {expected} but found {found} at character {p + 1}")
 
     def skip(self) -> None:
         s, n = self.s, len(self.s)

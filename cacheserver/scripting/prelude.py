@@ -14,6 +14,7 @@ local G = _G
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
 local rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack = rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack
 local setmetatable, loadstring, load = setmetatable, loadstring, load
+local INTERNAL = '""" + INTERNAL_CHUNK + r"""'
 
 local function readonly(t, k, v)
   error('Attempt to modify a readonly table', 2)
@@ -78,20 +79,22 @@ end
 local function user_frame(level)
   while true do
     local info = dbg_getinfo(level, 'Sl')
-    if info == nil or (info.what ~= 'C' and info.what ~= 'tail' and info.source ~= '""" + INTERNAL_CHUNK + r"""') then
+    if info == nil or (info.what ~= 'C' and info.what ~= 'tail' and info.source ~= INTERNAL) then
       return info
     end
     level = level + 1
   end
 end
 
--- An error raised by Python (a userdata) -> what the C libraries raise: a positioned string, or an
--- error table.
-local function lua_error_value(e, info)
+-- An error raised by Python (a userdata) -> what Redis's C code raises: an error table, or for the C
+-- libraries (luaL_error) a string positioned at the calling line when a Lua function called them.
+-- ``level`` is the caller's stack level as seen from the handler that calls this function.
+local function lua_error_value(e, level)
   if type(e) ~= 'userdata' then return e end
   local msg, positioned = py_error(e)
   if positioned then
-    if info and info.currentline > 0 then
+    local info = level > 0 and dbg_getinfo(level + 1, 'Sl')
+    if info and info.what ~= 'C' and info.source ~= INTERNAL and info.currentline > 0 then
       return info.short_src .. ':' .. info.currentline .. ': ' .. msg
     end
     return msg
@@ -99,13 +102,24 @@ local function lua_error_value(e, info)
   return {err = msg}
 end
 
--- pcall/xpcall as scripts see them: errors from our Python side arrive as Lua values.
+-- Redis 7.0's pcall (luaRedisPcall): an error table caught comes back as its message string.
+local function pcall_result(ok, ...)
+  if ok then return ok, ... end
+  local e = ...
+  if type(e) == 'userdata' then e = lua_error_value(e, 0) end
+  if type(e) == 'table' and type(e.err) == 'string' then e = e.err end
+  return false, e
+end
 base.pcall = function(f, ...)
+  if type(f) ~= 'function' or dbg_getinfo(f, 'S').what == 'C' then
+    -- Called straight from pcall, a C function: no line to name, as in Redis.
+    return pcall_result(pcall(f, ...))
+  end
   local n, args = select('#', ...), {...}
-  return xpcall(function() return f(unpack(args, 1, n)) end, function(e) return lua_error_value(e, user_frame(3)) end)
+  return pcall_result(xpcall(function() return f(unpack(args, 1, n)) end, function(e) return lua_error_value(e, 3) end))
 end
 base.xpcall = function(f, handler)
-  return xpcall(f, function(e) return handler(lua_error_value(e, user_frame(3))) end)
+  return xpcall(f, function(e) return handler(lua_error_value(e, 3)) end)
 end
 
 local redis = {}
@@ -180,7 +194,7 @@ setmetatable(base, {__index = nonexistent, __newindex = readonly, __metatable = 
 -- Redis's error handler: every error becomes {err=..., source=..., line=...} of the user's frame.
 local function on_error(e)
   local info = user_frame(2)
-  e = lua_error_value(e, info)
+  e = lua_error_value(e, 3)
   if type(e) ~= 'table' then e = {err = 'ERR ' .. tostring(e)} end
   if info then
     e.source = info.source

@@ -1,0 +1,312 @@
+"""Scripting against both servers: EVAL family, SCRIPT, the Lua sandbox, RESP<->Lua conversion, busy
+scripts and SCRIPT KILL. Every expected value below is Redis 7.0's own (each test runs on both servers)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from helpers import encode_command
+
+# (command, exact reply) on a flushed server. The error suffix names the script's SHA1 and line.
+EVAL_CASES = [
+    (("EVAL","return x","0"), b"-ERR user_script:1: Script attempted to access nonexistent global variable 'x' script: 03c387736bb5cc009ff35151572cee04677aa374, on @user_script:1.\r\n"),
+    (("EVAL","x=1","0"), b'-ERR user_script:1: Attempt to modify a readonly table script: 7caf6056913504f0508c65faf2dc3f94ff65bcfd, on @user_script:1.\r\n'),
+    (("EVAL","return {1,2,3,nil,4}","0"), b'*3\r\n:1\r\n:2\r\n:3\r\n'),
+    (("EVAL","return 3.99","0"), b':3\r\n'),
+    (("EVAL","return true","0"), b':1\r\n'),
+    (("EVAL","return false","0"), b'$-1\r\n'),
+    (("EVAL","return {ok='fine'}","0"), b'+fine\r\n'),
+    (("EVAL","return {err='bad thing'}","0"), b'-bad thing\r\n'),
+    (("EVAL","return redis.error_reply('My Error')","0"), b'-My Error\r\n'),
+    (("EVAL","return redis.call('nosuch')","0"), b'-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('incr','k1','x')","0"), b'-ERR Wrong number of args calling Redis command from script script: c66298cdaf2ee36db0597514f7bd765fe8321da3, on @user_script:1.\r\n'),
+    (("EVAL","redis.call('set','s','a'); return redis.call('incr','s')","0"), b'-ERR value is not an integer or out of range script: 7572c3a6bcc858ccc3a3c4b2909d3d7abe587741, on @user_script:1.\r\n'),
+    (("EVAL","return redis.pcall('incr','s')","0"), b':1\r\n'),
+    (("EVAL","return redis.call('multi')","0"), b'-ERR This Redis command is not allowed from script script: c329a1a294be6bf95b44144f7502610661ae925a, on @user_script:1.\r\n'),
+    (("EVAL","error('boom')","0"), b'-ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.\r\n'),
+    (("EVAL","error({err='X'})","0"), b'-X script: 4fab0db337a2ae3e37d0970d9d0e563eeefba535, on @user_script:1.\r\n'),
+    (("EVAL","error()","0"), b'-ERR nil script: aca90d914519fdb9825352bdc0befb59f7c8510f, on @user_script:1.\r\n'),
+    (("EVAL","return (","0"), b"-ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'\r\n"),
+    (("EVAL","return redis.call()","0"), b'-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call({})","0"), b'-ERR Lua redis lib command arguments must be strings or integers script: 80747816df1f4411f7c442b928fce6a814214839, on @user_script:1.\r\n'),
+    (("EVAL","return _G.x","0"), b"-ERR user_script:1: Script attempted to access nonexistent global variable 'x' script: a77ae67de163f975b1ed8463acc72469cf24a035, on @user_script:1.\r\n"),
+    (("EVAL","return {1, {2, 3}, 'x', {ok='s'}}","0"), b'*4\r\n:1\r\n*2\r\n:2\r\n:3\r\n$1\r\nx\r\n+s\r\n'),
+    (("EVAL","return 'a' .. nil","0"), b'-ERR user_script:1: attempt to concatenate a nil value script: a954e0524e4e64a9f26274ffcefea47159ca7c15, on @user_script:1.\r\n'),
+    (("EVAL","local s = string; s.foo = 1; return 1","0"), b'-ERR user_script:1: Attempt to modify a readonly table script: d8240e46956a80bcabfd0c8231cd601047515b33, on @user_script:1.\r\n'),
+    (("EVAL","redis.foo = 1; return 1","0"), b'-ERR user_script:1: Attempt to modify a readonly table script: 3c8274bc85301a96412bd6c9468292ecf9de20b8, on @user_script:1.\r\n'),
+    (("EVAL","return loadstring('return 1')()","0"), b':1\r\n'),
+    (("EVAL","local ok, e = pcall(function() return x end) return e","0"), b"$73\r\nuser_script:1: Script attempted to access nonexistent global variable 'x'\r\n"),
+    (("EVAL","return redis.call('set','k',3.5) and redis.call('get','k')","0"), b'$3\r\n3.5\r\n'),
+    (("EVAL","return redis.call('set','k',1e20) and redis.call('get','k')","0"), b'$5\r\n1e+20\r\n'),
+    (("EVAL","return {KEYS[1], ARGV[1], #KEYS, #ARGV}","1","a","b"), b'*4\r\n$1\r\na\r\n$1\r\nb\r\n:1\r\n:1\r\n'),
+    (("EVAL","return redis.call('get','nokey')","0"), b'$-1\r\n'),
+    (("EVAL","return redis.call('ping')","0"), b'+PONG\r\n'),
+    (("EVAL","return redis.call('hgetall','nokey')","0"), b'*0\r\n'),
+    (("EVAL","return type(redis.call('get','nokey'))","0"), b'$7\r\nboolean\r\n'),
+    (("EVAL","redis.setresp(3); return type(redis.call('get','nokey'))","0"), b'$3\r\nnil\r\n'),
+    (("EVAL","return cjson.decode('bad')","0"), b'-ERR user_script:1: Expected value but found invalid token at character 1 script: 48e1071111c72ca96a9dbc4e9797edfeb3eb2d75, on @user_script:1.\r\n'),
+    (("EVAL","return cjson.encode({a={1,2},b=cjson.null})","0"), b'$20\r\n{"a":[1,2],"b":null}\r\n'),
+    (("EVAL","return cjson.encode('a\"b/\\1')","0"), b'$14\r\n"a\\"b\\/\\u0001"\r\n'),
+    (("EVAL","return cjson.encode(1/3)","0"), b'$16\r\n0.33333333333333\r\n'),
+    (("EVAL","return cmsgpack.pack({1,2,3})","0"), b'$4\r\n\x93\x01\x02\x03\r\n'),
+    (("EVAL","return cmsgpack.unpack(cmsgpack.pack({1,'a',{x=1}}))","0"), b'*3\r\n:1\r\n$1\r\na\r\n*0\r\n'),
+    (("EVAL","return struct.pack('>I2', 258)","0"), b'$2\r\n\x01\x02\r\n'),
+    (("EVAL","return {struct.unpack('>I2', 'ab')}","0"), b'*2\r\n:24930\r\n:3\r\n'),
+    (("EVAL","return {bit.tobit(0xffffffff), bit.bnot(0), bit.lshift(1,31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(1, 33), bit.bswap(0x12345678), bit.tohex(-1), bit.tohex(255, -4), bit.bor(1,2,4)}","0"), b'*10\r\n:-1\r\n:-1\r\n:-2147483648\r\n:15\r\n:-16\r\n:2\r\n:2018915346\r\n$8\r\nffffffff\r\n$4\r\n00FF\r\n:7\r\n'),
+    (("EVAL","return redis.setresp(4)","0"), b'-ERR RESP version must be 2 or 3. script: 921c0a48021d97dfd5884aeea41875972c7804d9, on @user_script:1.\r\n'),
+    (("EVAL","return redis.log(99, 'hi')","0"), b'-ERR Invalid debug level. script: 8005b92c707418d29a29c3b0ea21b985a97a3de7, on @user_script:1.\r\n'),
+    (("EVAL","return redis.sha1hex()","0"), b'-ERR wrong number of arguments script: 3c7ce947ae74a835cc575b6ee87fb27503cb7ba4, on @user_script:1.\r\n'),
+    (("EVAL","return redis.status_reply()","0"), b'-ERR wrong number or type of arguments\r\n'),
+    (("EVAL","return redis.error_reply('-WRONG x')","0"), b'-WRONG x\r\n'),
+    (("EVAL","return redis.set_repl(99)","0"), b'-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: fae934173b6296d6836d5d5f52e192640f8897d9, on @user_script:1.\r\n'),
+    (("EVAL_RO","return redis.call('set','a','b')","0"), b'-ERR Write commands are not allowed from read-only scripts. script: ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6, on @user_script:1.\r\n'),
+    (("EVAL_RO","return redis.pcall('set','a','b')","0"), b'-ERR Write commands are not allowed from read-only scripts.\r\n'),
+    (("EVAL","#!lua flags=no-writes\nreturn redis.call('set','a','b')","0"), b'-ERR Write commands are not allowed from read-only scripts. script: 6acb400a50fe96e33eca4e0af6e9dcfb21193726, on @user_script:2.\r\n'),
+    (("EVAL","#!lua flags=bad\nreturn 1","0"), b'-ERR Unexpected flag in script shebang: bad\r\n'),
+    (("EVAL","#!lua name=x\nreturn 1","0"), b'-ERR Unknown lua shebang option: name=x\r\n'),
+    (("EVALSHA","0000","0"), b'-NOSCRIPT No matching script. Please use EVAL.\r\n'),
+    (("EVAL","return 1","2","a"), b"-ERR Number of keys can't be greater than number of args\r\n"),
+    (("EVAL","return 1","-1"), b"-ERR Number of keys can't be negative\r\n"),
+    (("EVAL","return 1","x"), b'-ERR value is not an integer or out of range\r\n'),
+    (("EVAL","return redis.call('blpop','nolist',0)","0"), b'-ERR This Redis command is not allowed from script script: abca6f0af300bbde50e15c9226201a7d087652cf, on @user_script:1.\r\n'),
+    (("EVAL","return {redis.call('lpush','l','a','b'), redis.call('lrange','l',0,-1)}","0"), b'*2\r\n:2\r\n*2\r\n$1\r\nb\r\n$1\r\na\r\n'),
+    (("EVAL","return redis.call('zadd','z',1.5,'m') and redis.call('zrange','z',0,-1,'withscores')","0"), b'*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n'),
+    (("EVAL","redis.setresp(3) return redis.call('zrange','z',0,-1,'withscores')","0"), b'*0\r\n'),
+    (("EVAL","redis.setresp(3) return redis.call('zscore','z','m')","0"), b'$-1\r\n'),
+    (("EVAL","return redis.call('zscore','z','m')","0"), b'$-1\r\n'),
+    (("EVAL","return tostring(1e15) .. ' ' .. tostring(123456789012345)","0"), b'$25\r\n1e+15 1.2345678901234e+14\r\n'),
+    (("EVAL","redis.call('set','n', 123456789012345) return redis.call('get','n')","0"), b'$15\r\n123456789012345\r\n'),
+    (("EVAL","return pcall(redis.call, 'nosuch')","0"), b'$-1\r\n'),
+    (("EVAL","local t = {} t[1]='a' t[2]=false t[3]='c' return t","0"), b'*3\r\n$1\r\na\r\n$-1\r\n$1\r\nc\r\n'),
+    (("EVAL","return {1, 2.7, -3.2, 'x'}","0"), b'*4\r\n:1\r\n:2\r\n:-3\r\n$1\r\nx\r\n'),
+    (("EVAL","return redis.sha1hex('abc')","0"), b'$40\r\na9993e364706816aba3e25717850c26c9cd0d89d\r\n'),
+    (("EVAL","return redis.REDIS_VERSION","0"), b'$6\r\n7.0.15\r\n'),
+    (("EVAL","redis.call('set','s','a') return redis.pcall('incr','s')","0"), b'-ERR value is not an integer or out of range\r\n'),
+    (("EVAL","redis.call('set','a','1') error('halfway')","0"), b'-ERR user_script:1: halfway script: f926528877967b4b7ccd22b2ddbbac5c285a0ea6, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('hset','h','a','1')","0"), b':1\r\n'),
+    (("EVAL","redis.call('hset','h','a','1') return redis.call('hgetall','h')","0"), b'*2\r\n$1\r\na\r\n$1\r\n1\r\n'),
+    (("EVAL","redis.call('hset','h','a','1') redis.setresp(3) return redis.call('hgetall','h')","0"), b'*2\r\n$1\r\na\r\n$1\r\n1\r\n'),
+    (("EVAL","redis.call('sadd','s','x') redis.setresp(3) return redis.call('smembers','s')","0"), b'*1\r\n$1\r\nx\r\n'),
+    (("EVAL","redis.setresp(3) return redis.call('get','nokey') == nil","0"), b':1\r\n'),
+    (("EVAL","return {map={a=1}}","0"), b'*2\r\n$1\r\na\r\n:1\r\n'),
+    (("EVAL","return {double=3.5}","0"), b'$3\r\n3.5\r\n'),
+    (("EVAL","return {set={a=true}}","0"), b'*1\r\n$1\r\na\r\n'),
+    (("EVAL","return {big_number='123'}","0"), b'$3\r\n123\r\n'),
+    (("EVAL","return {ok='a\\r\\nb'}","0"), b'+a  b\r\n'),
+    (("EVAL","return {err='My\\nError'}","0"), b'-My Error\r\n'),
+    (("EVAL","return redis.error_reply('Single')","0"), b'-ERR Single\r\n'),
+    (("EVAL","return {1,{err='inner'},3}","0"), b'*3\r\n:1\r\n-inner\r\n:3\r\n'),
+    (("EVAL","return nil","0"), b'$-1\r\n'),
+    (("EVAL","return","0"), b'$-1\r\n'),
+    (("EVAL","return function() end","0"), b'$-1\r\n'),
+    (("EVAL","return 1e300","0"), b':-9223372036854775808\r\n'),
+    (("EVAL","return -0.5","0"), b':0\r\n'),
+    (("EVAL","return redis.call('select','1') and redis.call('set','x','in1')","0"), b'+OK\r\n'),
+    (("EVAL","return redis.call('get','x')","0"), b'$-1\r\n'),
+    (("EVAL","return redis.call('get','k')","1","k"), b'$-1\r\n'),
+    (("EVAL","return {KEYS[1], KEYS[2], ARGV[1]}","2","k1","k2","a1"), b'*3\r\n$2\r\nk1\r\n$2\r\nk2\r\n$2\r\na1\r\n'),
+    (("EVAL","return redis.call('blpop','nolist','0')","0"), b'-ERR This Redis command is not allowed from script script: e1756cc4bfe98195c8420a7d606591965592a8ea, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('lpush','l','x') and redis.call('rpoplpush','l','l2')","0"), b'$1\r\nx\r\n'),
+    (("EVAL","return tostring(os)","0"), b"-ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: 19abc3a3c6e39bcbd69db9d57d6fd72cc4fcc793, on @user_script:1.\r\n"),
+    (("EVAL","return type(cjson.null)","0"), b'$8\r\nuserdata\r\n'),
+    (("EVAL","return cjson.encode(cjson.decode('{\"a\":[1,2,{\"b\":null}],\"c\":\"\\\\u00e9\"}'))","0"), b'$31\r\n{"a":[1,2,{"b":null}],"c":"\xc3\xa9"}\r\n'),
+    (("EVAL","return cjson.decode('[1,2,3]')[3]","0"), b':3\r\n'),
+    (("EVAL","return pcall(cjson.decode, '{')","0"), b'$-1\r\n'),
+    (("EVAL","local ok, e = pcall(cjson.decode, '{') return e","0"), b'$57\r\nExpected object key string but found T_END at character 2\r\n'),
+    (("EVAL","local ok, e = pcall(redis.call, 'nosuch') return e","0"), b'$44\r\nERR Unknown Redis command called from script\r\n'),
+    (("EVAL","local ok, e = pcall(error, 'x') return e","0"), b'$1\r\nx\r\n'),
+    (("EVAL","local ok, e = pcall(error, {err='tbl'}) return e","0"), b'$3\r\ntbl\r\n'),
+    (("EVAL","return struct.size('>iHb')","0"), b':7\r\n'),
+    (("EVAL","return struct.pack('<i4s', -2, 'ab')","0"), b'$7\r\n\xfe\xff\xff\xffab\x00\r\n'),
+    (("EVAL","return {struct.unpack('<i4s', struct.pack('<i4s', -2, 'ab'))}","0"), b'*3\r\n:-2\r\n$2\r\nab\r\n:8\r\n'),
+    (("EVAL","return cmsgpack.pack({a=1})","0"), b'$4\r\n\x81\xa1a\x01\r\n'),
+    (("EVAL","return cmsgpack.pack('hello', 300, -5, 70000, true, 1.5)","0"), b'$21\r\n\xa5hello\xcd\x01,\xfb\xce\x00\x01\x11p\xc3\xca?\xc0\x00\x00\r\n'),
+    (("EVAL","return {cmsgpack.unpack(cmsgpack.pack('hello', 300, -5, 70000, true))}","0"), b'*5\r\n$5\r\nhello\r\n:300\r\n:-5\r\n:70000\r\n:1\r\n'),
+    (("EVAL","return bit.bxor(5, 3)","0"), b':6\r\n'),
+    (("EVAL","return redis.sha1hex(42)","0"), b'$40\r\n92cfceb39d57d914ed8b14d0e37643de0797ae56\r\n'),
+    (("EVAL","return redis.status_reply('OK')","0"), b'+OK\r\n'),
+    (("EVAL","return string.format('%d-%s', 5, 'x')","0"), b'$3\r\n5-x\r\n'),
+    (("EVAL","return table.concat({'a','b'}, ',')","0"), b'$3\r\na,b\r\n'),
+    (("EVAL","return math.floor(3.7)","0"), b':3\r\n'),
+    (("EVAL","return redis.call('ping', 'x')","0"), b'$1\r\nx\r\n'),
+    (("EVAL","return redis.call('PING')","0"), b'+PONG\r\n'),
+    (("EVAL","return redis.call('config','get','maxmemory-policy')","0"), b'-ERR This Redis command is not allowed from script script: d8faad5b2ebd118c5914196ac634ed3ae89c6e30, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('object')","0"), b'-ERR Wrong number of args calling Redis command from script script: 26deaca16991823793a5afb3896b485575b3b060, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('object','nosuch')","0"), b'-ERR Unknown Redis command called from script script: 34e51292dbc22d39355a85b807f0a2f4510a3c58, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('time') and 1","0"), b':1\r\n'),
+    (("EVAL","return #redis.call('time')","0"), b':2\r\n'),
+    (("EVAL","return redis.call('debug','sleep','0')","0"), b'-ERR This Redis command is not allowed from script script: 3ab121bfba97ea652249c19f202e9d69a51d0cbf, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('subscribe','x')","0"), b'-ERR This Redis command is not allowed from script script: 2f334966be3d5602175118691c9d198b0a695e53, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('script','load','return 1')","0"), b'-ERR This Redis command is not allowed from script script: e884fdd1089d33f7e88d638d04f7355ac44786c2, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('fcall','x','0')","0"), b'-ERR This Redis command is not allowed from script script: da5b2bf721b6a466176414eeda9c07b97f18e5d4, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('watch','x')","0"), b'-ERR This Redis command is not allowed from script script: 9a1a35c05e04d2ab477f9ffcb999995832000a6d, on @user_script:1.\r\n'),
+    (("EVAL","return redis.call('client','id')","0"), b'-ERR This Redis command is not allowed from script script: 6b57691688c1a59f07a7665ec9d907a922123bf8, on @user_script:1.\r\n'),
+]
+
+
+@pytest.mark.parametrize("args, expected", EVAL_CASES, ids=[str(i) for i in range(len(EVAL_CASES))])
+def test_eval_reply(raw, args, expected):
+    assert raw.command(*args) == expected
+
+
+def test_eval_caches_and_evalsha_runs(raw):
+    raw.command("SCRIPT", "FLUSH")
+    sha = b"e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
+    assert raw.command("SCRIPT", "EXISTS", sha) == b"*1\r\n:0\r\n"
+    assert raw.command("EVALSHA", sha, "0") == b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    assert raw.command("EVAL", "return 1", "0") == b":1\r\n"
+    assert raw.command("SCRIPT", "EXISTS", sha, "ffff") == b"*2\r\n:1\r\n:0\r\n"
+    assert raw.command("EVALSHA", sha.upper(), "0") == b":1\r\n"
+    assert raw.command("EVALSHA_RO", sha, "0") == b":1\r\n"
+    assert raw.command("SCRIPT", "FLUSH", "ASYNC") == b"+OK\r\n"
+    assert raw.command("EVALSHA", sha, "0") == b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    assert raw.command("SCRIPT", "LOAD", "return 1") == b"$40\r\n" + sha + b"\r\n"
+    assert raw.command("EVALSHA", sha, "0") == b":1\r\n"
+
+
+def test_script_subcommand_errors(raw):
+    assert raw.command("SCRIPT", "FLUSH", "BAD") == b"-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n"
+    assert raw.command("SCRIPT", "FOO") == b"-ERR unknown subcommand 'FOO'. Try SCRIPT HELP.\r\n"
+    assert raw.command("SCRIPT", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    assert raw.command("SCRIPT", "LOAD", "return (") == (
+        b"-ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'\r\n"
+    )
+    assert raw.command("SCRIPT", "HELP").startswith(b"*17\r\n+SCRIPT <subcommand>")
+
+
+def test_eval_ro_and_shebang_flags(raw):
+    assert raw.command("EVAL_RO", "#!lua\nreturn 1", "0") == (
+        b"-ERR Can not execute a script with write flag using *_ro command.\r\n"
+    )
+    assert raw.command("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get','k')", "0") == b"$-1\r\n"
+    assert raw.command("EVAL_RO", "return redis.call('get','k')", "0") == b"$-1\r\n"
+    assert raw.command("EVAL", "#!lua\nreturn redis.call('set','k','v')", "0") == b"+OK\r\n"
+
+
+def test_script_error_halfway_keeps_earlier_writes(r):
+    with pytest.raises(redis.ResponseError):
+        r.eval("redis.call('set','a','1') redis.call('incr','a','b') redis.call('set','b','2')", 0)
+    assert r.get("a") == b"1"
+    assert r.get("b") is None
+    assert r.ping()
+
+
+def test_script_select_stays_inside_the_script(r):
+    assert r.eval("redis.call('select', 1) return redis.call('set','x','in1')", 0) == b"OK"
+    assert r.get("x") is None
+    r.select(1) if False else None
+    c1 = redis.Redis(host=r.connection_pool.connection_kwargs["host"], port=r.connection_pool.connection_kwargs["port"], db=1)
+    assert c1.get("x") == b"in1"
+    c1.flushdb()
+    c1.close()
+
+
+def test_resp3_return_types(r3):
+    assert r3.eval("return {map={a=1}}", 0) == {b"a": 1}
+    assert r3.eval("return {double=3.5}", 0) == 3.5
+    assert r3.eval("return true", 0) == 1
+    assert r3.eval("return false", 0) is None
+    assert r3.eval("redis.setresp(3) return true", 0) is True
+    assert r3.eval("redis.setresp(3) return false", 0) is False
+
+
+def test_resp3_raw_bytes(target):
+    conn = target.raw()
+    try:
+        assert conn.command("HELLO", "3").startswith(b"%")
+        assert conn.command("EVAL", "return {map={a=1}}", "0") == b"%1\r\n$1\r\na\r\n:1\r\n"
+        assert conn.command("EVAL", "return {double=3.5}", "0") == b",3.5\r\n"
+        assert conn.command("EVAL", "return {big_number='123'}", "0") == b"(123\r\n"
+        assert conn.command("EVAL", "return true", "0") == b":1\r\n"
+        assert conn.command("EVAL", "return false", "0") == b"_\r\n"
+        assert conn.command("EVAL", "redis.setresp(3) return {1, false, true}", "0") == b"*3\r\n:1\r\n#f\r\n#t\r\n"
+        assert conn.command("EVAL", "return nil", "0") == b"_\r\n"
+        assert conn.command("EVAL", "return {set={a=true}}", "0") == b"~1\r\n$1\r\na\r\n"
+    finally:
+        conn.close()
+
+
+def test_blocked_client_is_served_after_the_script(r, target):
+    waiter = target.client()
+    got = []
+    t = threading.Thread(target=lambda: got.append(waiter.blpop("q", 5)))
+    t.start()
+    deadline = time.monotonic() + 5
+    while r.info("clients")["blocked_clients"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert r.eval("redis.call('rpush', 'q', 'a') return redis.call('lpop', 'q')", 0) == b"a"
+    assert r.eval("return redis.call('rpush', 'q', 'b')", 0) == 1
+    t.join(5)
+    assert got == [(b"q", b"b")]
+    waiter.close()
+
+
+def _run_eval_in_thread(target, script: str) -> tuple[threading.Thread, list]:
+    conn = target.raw()
+    result: list = []
+
+    def run() -> None:
+        conn.sock.settimeout(30)
+        conn.send(encode_command("EVAL", script, "0"))
+        result.append(conn.read_reply())
+        conn.close()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+def _wait_busy(conn) -> bytes:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        reply = conn.command("PING")
+        if reply != b"+PONG\r\n":
+            return reply
+        time.sleep(0.05)
+    return reply
+
+
+def test_busy_script_is_killed_with_script_kill(target):
+    other = target.raw()
+    try:
+        assert other.command("CONFIG", "SET", "busy-reply-threshold", "100") == b"+OK\r\n"
+        t, result = _run_eval_in_thread(target, "local i = 0 while true do i = i + 1 end")
+        assert _wait_busy(other) == (
+            b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+        )
+        assert other.command("GET", "k") == (
+            b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+        )
+        assert other.command("FUNCTION", "KILL") == (
+            b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+        )
+        assert other.command("SCRIPT", "KILL") == b"+OK\r\n"
+        t.join(10)
+        assert result == [
+            b"-ERR Script killed by user with SCRIPT KILL... script: 3fcf51a9b854b8f66cb8685600b0d7df968f4398, "
+            b"on @user_script:1.\r\n"
+        ]
+        assert other.command("PING") == b"+PONG\r\n"
+        assert other.command("SCRIPT", "KILL") == b"-NOTBUSY No scripts in execution right now.\r\n"
+    finally:
+        other.command("CONFIG", "SET", "busy-reply-threshold", "5000")
+        other.close()
+
+
+def test_killed_script_cannot_swallow_the_kill_with_pcall(target):
+    other = target.raw()
+    try:
+        assert other.command("CONFIG", "SET", "busy-reply-threshold", "100") == b"+OK\r\n"
+        script = "while true do pcall(function() local i = 0 while true do i = i + 1 end end) end"
+        t, result = _run_eval_in_thread(target, script)
+        _wait_busy(other)
+        assert other.command("SCRIPT", "KILL") == b"+OK\r\n"
+        t.join(10)
+        assert len(result) == 1 and result[0].startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    finally:
+        other.command("CONFIG", "SET", "busy-reply-threshold", "5000")
+        other.close()
