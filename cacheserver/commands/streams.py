@@ -17,6 +17,7 @@ from typing import Any
 
 from cacheserver import errors
 from cacheserver.commands.spec import command
+from cacheserver.commands.table import container
 from cacheserver.errors import WRONGTYPE, CommandError, arg_text
 from cacheserver.keyspace import notifications as ev
 from cacheserver.numbers import LLONG_MAX, parse_ll
@@ -692,7 +693,7 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
 def _block(c: Any, keys: list[bytes], ids: list[int], timeout: int, count: int, group_name: bytes | None,
            consumer_name: bytes | None, noack: bool) -> Any:
     db = c.db
-    waiting = dict(zip(keys, ids))
+    waiting = dict(zip(keys, ids, strict=True))
 
     def serve(client: Any, key: bytes) -> Any:
         s = db.peek(key)
@@ -793,6 +794,11 @@ def _xgroup_target(c: Any, argv: list[bytes], mkstream: bool = False, need_group
 
 
 _XGROUP = dict(group="stream", since="5.0.0")
+
+XGROUP = container("xgroup", group="stream", since="5.0.0", summary="A container for consumer group commands.",
+                   complexity="Depends on subcommand.")
+XINFO = container("xinfo", group="stream", since="5.0.0", summary="A container for stream introspection commands.",
+                  complexity="Depends on subcommand.")
 
 
 @command("xgroup|create", -5, flags="write denyoom", keys=(2, 2, 1), **_XGROUP,
