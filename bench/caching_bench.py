@@ -1,0 +1,259 @@
+"""Stampede and overhead benchmarks of cacheserver.caching against our server and a real redis-server.
+
+    python bench/caching_bench.py --quick          # short runs (the machine is shared)
+    python bench/caching_bench.py --servers redis  # one server only
+
+Scenarios (see bench/README.md): cold burst (P processes x C callers, loader L), hot key through repeated
+expiries, XFetch recomputes per expiry for several beta, lock holder killed with SIGKILL, hit-path overhead
+over a raw redis-py GET (sync and async). Prints one table per server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import redis
+import redis.asyncio
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from helpers import RedisProcess  # noqa: E402
+
+from cacheserver.caching import AsyncCache, Cache  # noqa: E402
+from cacheserver.caching.codecs import JsonCodec, decode_entry  # noqa: E402
+
+
+def p99(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * 0.99))] if xs else float("nan")
+
+
+def total_commands(client: redis.Redis) -> int:
+    return int(client.info("stats")["total_commands_processed"])
+
+
+# -- cold burst ------------------------------------------------------------------------------------------
+def _burst_process(port: int, callers: int, load_s: float, start_at: float, out: mp.Queue) -> None:
+    client = redis.Redis(port=port, max_connections=callers + 4)
+    cache = Cache(client, ttl=60, lease_ms=2000, beta=None)
+
+    def loader() -> str:
+        time.sleep(load_s)
+        client.incr("bench:loads")
+        return "value"
+
+    latencies: list[float] = []
+
+    def call() -> None:
+        delay = start_at - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        t0 = time.perf_counter()
+        cache.get_or_load("bench:cold", loader)
+        latencies.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=call) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(latencies)
+
+
+def cold_burst(port: int, procs: int, callers: int, load_s: float) -> dict:
+    client = redis.Redis(port=port)
+    client.flushall()
+    before = total_commands(client)
+    out: mp.Queue = mp.Queue()
+    start_at = time.time() + 1.0
+    ps = [mp.Process(target=_burst_process, args=(port, callers, load_s, start_at, out)) for _ in range(procs)]
+    for p in ps:
+        p.start()
+    latencies = [x for _ in ps for x in out.get()]
+    for p in ps:
+        p.join()
+    loads = int(client.get("bench:loads") or 0)
+    commands = total_commands(client) - before - 2 - loads  # INFO itself, the loader's INCRs
+    waiting = procs * callers - 1
+    return {"loads": loads, "p99_ms": p99(latencies) * 1000, "cmds_per_waiter": (commands - 4) / waiting}
+
+
+# -- hot key ---------------------------------------------------------------------------------------------
+def hot_key(port: int, seconds: float, rate: float, ttl: float, load_s: float, beta: float | None,
+            stale_ttl: float) -> dict:
+    client = redis.Redis(port=port, max_connections=64)
+    client.flushall()
+    cache = Cache(client, ttl=ttl, stale_ttl=stale_ttl, beta=beta, lease_ms=2000)
+    replaced: list[float | None] = []
+
+    def loader() -> float:
+        entry = decode_entry(JsonCodec(), client.get("bench:hot"))
+        replaced.append(entry.fresh_until if entry else None)
+        time.sleep(load_s)
+        return time.time()
+
+    cache.get_or_load("bench:hot", loader)  # warm
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    interval = 1.0 / rate
+    sem = threading.Semaphore(32)
+
+    def one() -> None:
+        try:
+            t0 = time.perf_counter()
+            cache.get_or_load("bench:hot", loader)
+            latencies.append(time.perf_counter() - t0)
+        finally:
+            sem.release()
+
+    next_at = time.monotonic()
+    while time.monotonic() < deadline:
+        sem.acquire()
+        threading.Thread(target=one).start()
+        next_at += interval
+        pause = next_at - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    for _ in range(32):
+        sem.acquire()
+    cache.drain()
+    generations = len(set(replaced[1:]))
+    return {
+        "loads": len(replaced) - 1,
+        "bound": seconds / ttl + 1,
+        "per_expiry": (len(replaced) - 1) / generations if generations else float("nan"),
+        "waiting": cache.stats.misses + cache.stats.lease_waits,
+        "p99_ms": p99(latencies) * 1000,
+        "req_s": len(latencies) / seconds,
+    }
+
+
+# -- lock holder killed ----------------------------------------------------------------------------------
+def _holder(port: int, lease_ms: int) -> None:
+    cache = Cache(redis.Redis(port=port), ttl=60, lease_ms=lease_ms, beta=None)
+    cache.get_or_load("bench:killed", lambda: time.sleep(3600))
+
+
+def killed_holder(port: int, lease_ms: int) -> dict:
+    client = redis.Redis(port=port)
+    client.flushall()
+    proc = mp.Process(target=_holder, args=(port, lease_ms))
+    proc.start()
+    while not client.exists("bench:killed:lease"):
+        time.sleep(0.005)
+    time.sleep(lease_ms / 1000)  # let the heartbeat extend it at least twice
+    waiter = Cache(redis.Redis(port=port), ttl=60, lease_ms=lease_ms, beta=None)
+    result: list[float] = []
+    t = threading.Thread(target=lambda: (waiter.get_or_load("bench:killed", lambda: "mine"),
+                                         result.append(time.perf_counter())))
+    t.start()
+    time.sleep(0.1)
+    killed_at = time.perf_counter()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    t.join(10)
+    return {"takeover_ms": (result[0] - killed_at) * 1000 if result else float("nan"), "lease_ms": lease_ms}
+
+
+# -- hit path overhead -----------------------------------------------------------------------------------
+def hit_overhead(port: int, n: int) -> dict:
+    client = redis.Redis(port=port)
+    client.flushall()
+    cache = Cache(client, ttl=600, beta=None)
+    cache.get_or_load("bench:hit", lambda: {"v": 1})
+    rounds = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            client.get("bench:hit")
+        raw = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(n):
+            cache.get_or_load("bench:hit", dict)
+        rounds.append((time.perf_counter() - t0) / raw - 1)
+
+    async def async_rounds() -> list[float]:
+        aclient = redis.asyncio.Redis(port=port)
+        acache = AsyncCache(aclient, ttl=600, beta=None)
+
+        async def load() -> dict:
+            return {"v": 1}
+
+        await acache.get_or_load("bench:hit", load)
+        out = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                await aclient.get("bench:hit")
+            raw = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for _ in range(n):
+                await acache.get_or_load("bench:hit", load)
+            out.append((time.perf_counter() - t0) / raw - 1)
+        await aclient.aclose()
+        return out
+
+    return {"sync_pct": statistics.median(rounds) * 100, "async_pct": statistics.median(asyncio.run(async_rounds())) * 100}
+
+
+def start_ours() -> tuple[subprocess.Popen, int]:
+    from helpers import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cacheserver", "--port", str(port), "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            return proc, port
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("cacheserver did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--servers", default="cacheserver,redis")
+    args = parser.parse_args()
+    hot_seconds = 3.0 if args.quick else 6.0
+    for name in args.servers.split(","):
+        if name == "redis":
+            rp = RedisProcess().start()
+            port, stop = rp.port, rp.stop
+        else:
+            proc, port = start_ours()
+            stop = proc.terminate
+        try:
+            print(f"\n== {name} ==")
+            r = cold_burst(port, 4, 25, 0.2)
+            print(f"cold burst 4x25 L=200ms: loads={r['loads']} p99={r['p99_ms']:.0f} ms "
+                  f"cmds/waiting caller={r['cmds_per_waiter']:.2f}")
+            r = hot_key(port, hot_seconds, 650, 1.0, 0.1, 1.0, 1.0)
+            print(f"hot key {hot_seconds:.0f}s TTL=1s L=100ms: loads={r['loads']} (bound {r['bound']:.0f}) "
+                  f"waiting={r['waiting']} p99={r['p99_ms']:.1f} ms at {r['req_s']:.0f} req/s")
+            for beta in (0.5, 1.0, 2.0):
+                r = hot_key(port, hot_seconds, 200, 1.0, 0.1, beta, 0.0)
+                print(f"xfetch beta={beta}: recomputes per expiry={r['per_expiry']:.2f} loads={r['loads']}")
+            r = killed_holder(port, 1000)
+            print(f"holder SIGKILLed: takeover after {r['takeover_ms']:.0f} ms (lease {r['lease_ms']} ms)")
+            r = hit_overhead(port, 2000 if args.quick else 10000)
+            print(f"hit path over raw GET: sync {r['sync_pct']:+.1f}%  async {r['async_pct']:+.1f}%")
+        finally:
+            stop()
+
+
+if __name__ == "__main__":
+    main()
