@@ -50,22 +50,25 @@ class Policy:
 
 
 class Sampler:
-    """Uniform draws from a dict's keys in O(1) amortised: a snapshot list of the keys, taken again
-    once the dict has drifted a quarter of its size away from it (stale draws are rejected)."""
+    """Uniform draws from a dict's keys in O(1) amortised: a snapshot list of the keys, taken again once
+    a quarter of its size in keys has been removed since (``churn`` counts removals: in a full cache
+    each removal makes room for a key the snapshot lacks, and new keys must become candidates too).
+    Draws of keys removed since the snapshot are rejected."""
 
-    __slots__ = ("keys",)
+    __slots__ = ("keys", "taken_at")
 
     def __init__(self) -> None:
         self.keys: list[bytes] | None = None
+        self.taken_at = 0
 
-    def draw(self, source: dict, n: int, rng: random.Random) -> list[bytes]:
+    def draw(self, source: dict, n: int, rng: random.Random, churn: int = 0) -> list[bytes]:
         """``n`` keys of ``source`` (all of them, in order, when it has no more than ``n``)."""
         size = len(source)
         if size <= n:
             return list(source)
         keys = self.keys
-        if keys is None or abs(len(keys) - size) > max(16, size >> 2):
-            keys = self.keys = list(source)
+        if keys is None or churn - self.taken_at > max(16, size >> 2) or abs(len(keys) - size) > max(16, size >> 2):
+            keys = self._take(source, churn)
         out = []
         misses = 0
         while len(out) < n:
@@ -75,9 +78,14 @@ class Sampler:
             else:
                 misses += 1
                 if misses > 4 * n:
-                    keys = self.keys = list(source)
+                    keys = self._take(source, churn)
                     misses = 0
         return out
+
+    def _take(self, source: dict, churn: int) -> list[bytes]:
+        self.keys = keys = list(source)
+        self.taken_at = churn
+        return keys
 
 
 # Redis's EVPOOL_SIZE: the best candidates seen so far, kept across evictions.
@@ -109,7 +117,7 @@ class SampledPolicy(Policy):
         if not source:
             return None
         pool = self.pool
-        for key in self.sampler.draw(source, self.evictor.samples, self.evictor.rng):
+        for key in self.sampler.draw(source, self.evictor.samples, self.evictor.rng, db.removed):
             pool[key] = self.score(key)
         while pool:
             if len(pool) > POOL_SIZE:

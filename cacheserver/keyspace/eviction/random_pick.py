@@ -23,5 +23,5 @@ class Random(Policy):
         source = db.expires if self.volatile else db.data
         if not source:
             return None
-        keys = self.sampler.draw(source, 1, self.evictor.rng) if len(source) > 1 else list(source)
+        keys = self.sampler.draw(source, 1, self.evictor.rng, db.removed)
         return keys[0]
