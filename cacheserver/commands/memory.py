@@ -124,7 +124,7 @@ def _stats(server: Any) -> Map:
         keys += len(db.data)
         pairs.append(
             (
-                "db.%d" % db.index,
+                f"db.{db.index}",
                 Map(
                     [
                         ("overhead.hashtable.main", main),

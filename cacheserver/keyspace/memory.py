@@ -106,9 +106,9 @@ def key_usage(key: bytes, v: Any, volatile: bool, samples: int = SAMPLES) -> int
 def human(n: float) -> str:
     """Redis's bytesToHuman: B, K, M, G... with two decimals."""
     if n < 1024:
-        return "%dB" % n
+        return f"{int(n)}B"
     for unit in "KMGTPE":
         n /= 1024
         if n < 1024 or unit == "E":
-            return "%.2f%s" % (n, unit)
-    return "%.2fE" % n
+            return f"{n:.2f}{unit}"
+    return f"{n:.2f}E"
