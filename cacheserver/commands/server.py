@@ -344,6 +344,9 @@ def _repr_arg(a: bytes) -> str:
 _SHOWN_IN_MULTI = frozenset({"multi", "discard", "watch", "quit", "reset"})
 
 
+_MONITOR_DENIED = CommandError("MONITOR isn't allowed for DENY BLOCKING client")
+
+
 class MonitorFeed:
     """A server gate, registered while MONITOR clients exist, that sends them each command line."""
 
@@ -394,6 +397,8 @@ class MonitorFeed:
 )
 def monitor(c: Any, argv: list[bytes]) -> Any:
     server = c.server
+    if c.multi is not None:  # running inside EXEC, which expects one reply per command
+        raise _MONITOR_DENIED
     if c.is_monitor:
         return OK
     feed = getattr(server, "monitor_feed", None)

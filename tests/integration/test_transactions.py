@@ -643,6 +643,13 @@ def test_blocking_commands_inside_exec_do_not_block(raw):
     assert raw.command("EXEC") == b"*5\r\n*-1\r\n*-1\r\n$-1\r\n:1\r\n*2\r\n$1\r\nl\r\n$1\r\nx\r\n"
 
 
+def test_monitor_is_refused_inside_exec(raw):
+    assert raw.command("MULTI") == OK
+    assert raw.command("MONITOR") == QUEUED
+    assert raw.command("EXEC") == b"*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n"
+    assert raw.command("PING") == b"+PONG\r\n"
+
+
 def test_blocked_client_is_served_after_exec(target, raw):
     waiter = target.raw()
     try:
