@@ -59,7 +59,7 @@ def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
 _EVAL_FACTS = dict(group="scripting", getkeys=_numkeys_positions, complexity="Depends on the script that is executed.")
 
 
-def _split_keys(argv: list[bytes], bad_numkeys: CommandError) -> tuple[list[bytes], list[bytes]]:
+def _numkeys(argv: list[bytes], bad_numkeys: CommandError) -> int:
     n = parse_ll(argv[2])
     if n is None:
         raise bad_numkeys
@@ -67,7 +67,7 @@ def _split_keys(argv: list[bytes], bad_numkeys: CommandError) -> tuple[list[byte
         raise _TOO_MANY_KEYS
     if n < 0:
         raise _NEGATIVE_KEYS
-    return argv[3 : 3 + n], argv[3 + n :]
+    return n
 
 
 def _read_only(flags: Any, ro_command: bool) -> bool:
@@ -83,7 +83,7 @@ def _read_only(flags: Any, ro_command: bool) -> bool:
 
 
 def _eval(c: Any, argv: list[bytes], by_sha: bool, ro: bool) -> Any:
-    keys, args = _split_keys(argv, errors.NOT_INTEGER)
+    numkeys = _numkeys(argv, errors.NOT_INTEGER)
     eng = engine_of(c.server)
     if by_sha:
         sha = argv[1].lower()
@@ -93,7 +93,7 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, ro: bool) -> Any:
     else:
         sha, script = eng.create_script(argv[1])
     read_only = _read_only(script.flags, ro)
-    return eng.run_script(c, script.function, sha.decode(), keys, args, read_only, True, argv)
+    return eng.run_script(c, script.function, sha.decode(), numkeys, read_only, True, argv)
 
 
 @command("eval", -3, flags="noscript stale skip_monitor no_mandatory_keys movablekeys", since="2.6.0",
@@ -129,9 +129,9 @@ def _fcall(c: Any, argv: list[bytes], ro: bool) -> Any:
     fn = c.server.functions.functions.get(argv[1])
     if fn is None:
         raise _FUNCTION_NOT_FOUND
-    keys, args = _split_keys(argv, _BAD_NUMKEYS)
+    numkeys = _numkeys(argv, _BAD_NUMKEYS)
     read_only = _read_only(fn.flags, ro)
-    return eng.run_script(c, fn.callback, fn.name.decode("utf-8", "surrogateescape"), keys, args, read_only, False, argv)
+    return eng.run_script(c, fn.callback, fn.name.decode("utf-8", "surrogateescape"), numkeys, read_only, False, argv)
 
 
 @command("fcall", -3, flags="noscript stale skip_monitor no_mandatory_keys movablekeys", since="7.0.0",

@@ -171,6 +171,9 @@ class ScriptEngine:
 
     def script_client(self, caller: Any) -> ClientState:
         sc = self._client
+        if sc is not None and sc.resp == 2:
+            sc.db = caller.db
+            return sc
         if sc is None:
             sc = self._client = ClientState(0, self.server, lambda data: None, lambda: None)
             sc.authenticated = True
@@ -207,20 +210,21 @@ class ScriptEngine:
     # -- running -------------------------------------------------------------------------------------
 
     def run_script(
-        self, c: Any, func: Any, name: str, keys: list[bytes], args: list[bytes], read_only: bool,
-        eval_mode: bool, argv: list[bytes],
+        self, c: Any, func: Any, name: str, numkeys: int, read_only: bool, eval_mode: bool, argv: list[bytes]
     ) -> Any:
+        """Run ``func`` with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV."""
         server = self.server
         run = self.run = ScriptRun(c, name, eval_mode, read_only, argv)
         self.script_client(c)
-        table_from = self._table_from
+        blocking = server.blocking
+        blocking.depth += 1  # blocking.atomic() inlined: this is the EVALSHA hot path
         try:
-            with server.blocking.atomic():
-                if eval_mode:
-                    ok, value = self._run_eval(func, table_from(keys), table_from(args))
-                else:
-                    ok, value = self._run_function(func, table_from(keys), table_from(args))
+            if eval_mode:
+                ok, value = self._run_eval(func, numkeys, *argv[3:])
+            else:
+                ok, value = self._run_function(func, numkeys, *argv[3:])
         finally:
+            blocking.depth -= 1
             self.run = None
             if run.busy:
                 server.remove_gate(self._busy_gate)
@@ -246,7 +250,10 @@ class ScriptEngine:
     def _call(self, *args: Any) -> Any:
         """redis.call: a command's error reply is raised as a Lua error."""
         reply = self._run_command(args)
-        if reply.__class__ is ScriptError:
+        cls = reply.__class__
+        if cls is bytes or cls is int:
+            return reply
+        if cls is ScriptError:
             raise reply
         if isinstance(reply, CommandError):
             raise ScriptError(reply.text.encode("utf-8", "surrogateescape"))
@@ -275,9 +282,11 @@ class ScriptEngine:
                 return ScriptError(_BAD_ARG)
             argv.append(s)
         server = self.server
-        spec = server.table.lookup_sub(argv)
-        if spec is None:
-            return ScriptError(_UNKNOWN)
+        spec = server.dispatcher.by_name.get(argv[0])
+        if spec is None or spec.subcommands is not None:
+            spec = server.table.lookup_sub(argv)
+            if spec is None:
+                return ScriptError(_UNKNOWN)
         if not spec.arity_ok(len(argv)) or (spec.parent is not None and not spec.parent.arity_ok(len(argv))):
             return ScriptError(_ARITY)
         if "noscript" in spec.flags or (spec.parent is not None and "noscript" in spec.parent.flags):

@@ -226,7 +226,18 @@ api.compile = function(body, chunkname, env)
   setfenv(f, env == 'function' and function_env or eval_env)
   return f
 end
-api.run_eval = function(f, keys, argv)
+-- KEYS and ARGV arrive as varargs: building the tables here is cheaper than from Python.
+local function split_args(nkeys, ...)
+  local keys, argv = {...}, {}
+  local n = select('#', ...)
+  for i = nkeys + 1, n do
+    argv[i - nkeys] = keys[i]
+    keys[i] = nil
+  end
+  return keys, argv
+end
+api.run_eval = function(f, nkeys, ...)
+  local keys, argv = split_args(nkeys, ...)
   rawset(eval_env, 'KEYS', keys)
   rawset(eval_env, 'ARGV', argv)
   dbg_sethook(tick, '', 100000)
@@ -234,7 +245,8 @@ api.run_eval = function(f, keys, argv)
   dbg_sethook()
   return ok, v
 end
-api.run_function = function(f, keys, argv)
+api.run_function = function(f, nkeys, ...)
+  local keys, argv = split_args(nkeys, ...)
   dbg_sethook(tick, '', 100000)
   local ok, v = xpcall(function() return f(keys, argv) end, on_error)
   dbg_sethook()
