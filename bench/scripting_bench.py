@@ -43,8 +43,22 @@ def script_load(port: int) -> str:
 
 
 def run_once(args: argparse.Namespace, server: Server, sha: str, pipeline: int) -> float:
-    cmd = [args.redis_benchmark, "-p", str(server.port), "-n", str(args.requests), "-c", "50",
-           "-P", str(pipeline), "--csv", "EVALSHA", sha, "1", KEY]
+    cmd = [
+        args.redis_benchmark,
+        "-p",
+        str(server.port),
+        "-n",
+        str(args.requests),
+        "-c",
+        "50",
+        "-P",
+        str(pipeline),
+        "--csv",
+        "EVALSHA",
+        sha,
+        "1",
+        KEY,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
     rows = list(csv.reader(io.StringIO(out)))
     return float(rows[-1][1])

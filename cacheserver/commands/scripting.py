@@ -46,9 +46,8 @@ def _numkeys_positions(argv: list[bytes]) -> list[int]:
 def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
     spec: dict = {}
     if notes:
-        spec["notes"] = (
-            "We cannot tell how the keys will be used so we assume the worst, "
-            + ("RO and ACCESS flags" if ro else "RW and UPDATE flags")
+        spec["notes"] = "We cannot tell how the keys will be used so we assume the worst, " + (
+            "RO and ACCESS flags" if ro else "RW and UPDATE flags"
         )
     spec["flags"] = ["RO", "access"] if ro else ["RW", "access", "update"]
     spec["begin_search"] = {"type": "index", "spec": {"index": 2}}
@@ -96,30 +95,58 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, ro: bool) -> Any:
     return eng.run_script(c, script.function, sha.decode(), numkeys, read_only, True, argv)
 
 
-@command("eval", -3, flags="noscript stale skip_monitor no_mandatory_keys movablekeys", since="2.6.0",
-         summary="Run a Lua script on the server.", syntax="script numkeys [key [key ...]] [arg [arg ...]]",
-         key_specs=_key_spec(False), **_EVAL_FACTS)
+@command(
+    "eval",
+    -3,
+    flags="noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="2.6.0",
+    summary="Run a Lua script on the server.",
+    syntax="script numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(False),
+    **_EVAL_FACTS,
+)
 def eval_(c: Any, argv: list[bytes]) -> Any:
     return _eval(c, argv, False, False)
 
 
-@command("evalsha", -3, flags="noscript stale skip_monitor no_mandatory_keys movablekeys", since="2.6.0",
-         summary="Run a cached Lua script by its SHA1 digest.", syntax="sha1 numkeys [key [key ...]] [arg [arg ...]]",
-         key_specs=_key_spec(False, notes=False), **_EVAL_FACTS)
+@command(
+    "evalsha",
+    -3,
+    flags="noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="2.6.0",
+    summary="Run a cached Lua script by its SHA1 digest.",
+    syntax="sha1 numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(False, notes=False),
+    **_EVAL_FACTS,
+)
 def evalsha(c: Any, argv: list[bytes]) -> Any:
     return _eval(c, argv, True, False)
 
 
-@command("eval_ro", -3, flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys", since="7.0.0",
-         summary="Run a Lua script that may only read.", syntax="script numkeys [key [key ...]] [arg [arg ...]]",
-         key_specs=_key_spec(True), **_EVAL_FACTS)
+@command(
+    "eval_ro",
+    -3,
+    flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="7.0.0",
+    summary="Run a Lua script that may only read.",
+    syntax="script numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(True),
+    **_EVAL_FACTS,
+)
 def eval_ro(c: Any, argv: list[bytes]) -> Any:
     return _eval(c, argv, False, True)
 
 
-@command("evalsha_ro", -3, flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys",
-         since="7.0.0", summary="Run a cached Lua script that may only read, by its SHA1 digest.",
-         syntax="sha1 numkeys [key [key ...]] [arg [arg ...]]", key_specs=_key_spec(True, notes=False), **_EVAL_FACTS)
+@command(
+    "evalsha_ro",
+    -3,
+    flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="7.0.0",
+    summary="Run a cached Lua script that may only read, by its SHA1 digest.",
+    syntax="sha1 numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(True, notes=False),
+    **_EVAL_FACTS,
+)
 def evalsha_ro(c: Any, argv: list[bytes]) -> Any:
     return _eval(c, argv, True, True)
 
@@ -134,25 +161,43 @@ def _fcall(c: Any, argv: list[bytes], ro: bool) -> Any:
     return eng.run_script(c, fn.callback, fn.name.decode("utf-8", "surrogateescape"), numkeys, read_only, False, argv)
 
 
-@command("fcall", -3, flags="noscript stale skip_monitor no_mandatory_keys movablekeys", since="7.0.0",
-         summary="Call a function loaded with FUNCTION LOAD.", syntax="function numkeys [key [key ...]] [arg [arg ...]]",
-         key_specs=_key_spec(False), **{**_EVAL_FACTS, "complexity": "Depends on the function that is executed."})
+@command(
+    "fcall",
+    -3,
+    flags="noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="7.0.0",
+    summary="Call a function loaded with FUNCTION LOAD.",
+    syntax="function numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(False),
+    **{**_EVAL_FACTS, "complexity": "Depends on the function that is executed."},
+)
 def fcall(c: Any, argv: list[bytes]) -> Any:
     return _fcall(c, argv, False)
 
 
-@command("fcall_ro", -3, flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys", since="7.0.0",
-         summary="Call a read-only function loaded with FUNCTION LOAD.",
-         syntax="function numkeys [key [key ...]] [arg [arg ...]]",
-         key_specs=_key_spec(True), **{**_EVAL_FACTS, "complexity": "Depends on the function that is executed."})
+@command(
+    "fcall_ro",
+    -3,
+    flags="readonly noscript stale skip_monitor no_mandatory_keys movablekeys",
+    since="7.0.0",
+    summary="Call a read-only function loaded with FUNCTION LOAD.",
+    syntax="function numkeys [key [key ...]] [arg [arg ...]]",
+    key_specs=_key_spec(True),
+    **{**_EVAL_FACTS, "complexity": "Depends on the function that is executed."},
+)
 def fcall_ro(c: Any, argv: list[bytes]) -> Any:
     return _fcall(c, argv, True)
 
 
 # -- SCRIPT --------------------------------------------------------------------------------------------
 
-SCRIPT = container("script", group="scripting", since="2.6.0", summary="A container for Lua scripts management commands.",
-                   complexity="Depends on subcommand.")
+SCRIPT = container(
+    "script",
+    group="scripting",
+    since="2.6.0",
+    summary="A container for Lua scripts management commands.",
+    complexity="Depends on subcommand.",
+)
 SCRIPT.acl = ("@slow",)
 
 _SCRIPT_HELP = [
@@ -176,33 +221,62 @@ _SCRIPT_HELP = [
 ]
 
 
-@command("script|help", 2, flags="loading stale", group="scripting", since="5.0.0", summary="Show SCRIPT's subcommands.",
-         complexity="O(1)")
+@command(
+    "script|help",
+    2,
+    flags="loading stale",
+    group="scripting",
+    since="5.0.0",
+    summary="Show SCRIPT's subcommands.",
+    complexity="O(1)",
+)
 def script_help(c: Any, argv: list[bytes]) -> Any:
     return _SCRIPT_HELP
 
 
-@command("script|load", 3, flags="noscript stale", group="scripting", since="2.6.0",
-         summary="Compile a script into the script cache without running it.", syntax="script",
-         complexity="O(N) with N being the length in bytes of the script body.",
-         tips="request_policy:all_nodes response_policy:all_succeeded")
+@command(
+    "script|load",
+    3,
+    flags="noscript stale",
+    group="scripting",
+    since="2.6.0",
+    summary="Compile a script into the script cache without running it.",
+    syntax="script",
+    complexity="O(N) with N being the length in bytes of the script body.",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_load(c: Any, argv: list[bytes]) -> Any:
     sha, _ = engine_of(c.server).create_script(argv[2])
     return sha
 
 
-@command("script|exists", -3, flags="noscript", group="scripting", since="2.6.0",
-         summary="Tell which scripts are in the script cache.", syntax="sha1 [sha1 ...]",
-         complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
-         tips="request_policy:all_shards response_policy:agg_logical_and")
+@command(
+    "script|exists",
+    -3,
+    flags="noscript",
+    group="scripting",
+    since="2.6.0",
+    summary="Tell which scripts are in the script cache.",
+    syntax="sha1 [sha1 ...]",
+    complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+    tips="request_policy:all_shards response_policy:agg_logical_and",
+)
 def script_exists(c: Any, argv: list[bytes]) -> Any:
     scripts = engine_of(c.server).scripts
     return [1 if sha.lower() in scripts else 0 for sha in argv[2:]]
 
 
-@command("script|flush", -2, flags="noscript", group="scripting", since="2.6.0", summary="Empty the script cache.",
-         syntax="[ASYNC | SYNC]", complexity="O(N) with N being the number of scripts in cache",
-         tips="request_policy:all_nodes response_policy:all_succeeded")
+@command(
+    "script|flush",
+    -2,
+    flags="noscript",
+    group="scripting",
+    since="2.6.0",
+    summary="Empty the script cache.",
+    syntax="[ASYNC | SYNC]",
+    complexity="O(N) with N being the number of scripts in cache",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_flush(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].upper() not in (b"ASYNC", b"SYNC")):
         raise CommandError("SCRIPT FLUSH only support SYNC|ASYNC option")
@@ -210,16 +284,31 @@ def script_flush(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("script|kill", 2, flags="noscript allow_busy", group="scripting", since="2.6.0",
-         summary="Stop the running script if it wrote nothing yet.", complexity="O(1)",
-         tips="request_policy:all_shards response_policy:one_succeeded")
+@command(
+    "script|kill",
+    2,
+    flags="noscript allow_busy",
+    group="scripting",
+    since="2.6.0",
+    summary="Stop the running script if it wrote nothing yet.",
+    complexity="O(1)",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def script_kill(c: Any, argv: list[bytes]) -> Any:
     engine_of(c.server).kill(True)
     return OK
 
 
-@command("script|debug", 3, flags="noscript", group="scripting", since="3.2.0",
-         summary="Set the debug mode of later scripts.", syntax="<YES | SYNC | NO>", complexity="O(1)")
+@command(
+    "script|debug",
+    3,
+    flags="noscript",
+    group="scripting",
+    since="3.2.0",
+    summary="Set the debug mode of later scripts.",
+    syntax="<YES | SYNC | NO>",
+    complexity="O(1)",
+)
 def script_debug(c: Any, argv: list[bytes]) -> Any:
     mode = argv[2].lower()
     if mode == b"no":
@@ -231,8 +320,13 @@ def script_debug(c: Any, argv: list[bytes]) -> Any:
 
 # -- FUNCTION ------------------------------------------------------------------------------------------
 
-FUNCTION = container("function", group="scripting", since="7.0.0", summary="A container for function commands.",
-                     complexity="Depends on subcommand.")
+FUNCTION = container(
+    "function",
+    group="scripting",
+    since="7.0.0",
+    summary="A container for function commands.",
+    complexity="Depends on subcommand.",
+)
 FUNCTION.acl = ("@slow",)
 
 _FUNCTION_HELP = [
@@ -279,16 +373,30 @@ _FUNCTION_HELP = [
 ]
 
 
-@command("function|help", 2, flags="loading stale", group="scripting", since="7.0.0",
-         summary="Show FUNCTION's subcommands.", complexity="O(1)")
+@command(
+    "function|help",
+    2,
+    flags="loading stale",
+    group="scripting",
+    since="7.0.0",
+    summary="Show FUNCTION's subcommands.",
+    complexity="O(1)",
+)
 def function_help(c: Any, argv: list[bytes]) -> Any:
     return _FUNCTION_HELP
 
 
-@command("function|load", -3, flags="write denyoom noscript", group="scripting", since="7.0.0",
-         summary="Load a library of functions.", syntax="[REPLACE] function-code",
-         complexity="O(1) (considering compilation time is redundant)",
-         tips="request_policy:all_shards response_policy:all_succeeded")
+@command(
+    "function|load",
+    -3,
+    flags="write denyoom noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="Load a library of functions.",
+    syntax="[REPLACE] function-code",
+    complexity="O(1) (considering compilation time is redundant)",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_load(c: Any, argv: list[bytes]) -> Any:
     eng = engine_of(c.server)
     replace = False
@@ -306,9 +414,17 @@ def function_load(c: Any, argv: list[bytes]) -> Any:
     return name
 
 
-@command("function|delete", 3, flags="write noscript", group="scripting", since="7.0.0",
-         summary="Delete a library and its functions.", syntax="library-name", complexity="O(1)",
-         tips="request_policy:all_shards response_policy:all_succeeded")
+@command(
+    "function|delete",
+    3,
+    flags="write noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="Delete a library and its functions.",
+    syntax="library-name",
+    complexity="O(1)",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_delete(c: Any, argv: list[bytes]) -> Any:
     engine_of(c.server)
     c.server.functions.delete(argv[2])
@@ -316,9 +432,17 @@ def function_delete(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("function|flush", -2, flags="write noscript", group="scripting", since="7.0.0",
-         summary="Delete every library.", syntax="[ASYNC | SYNC]", complexity="O(N) where N is the number of functions deleted",
-         tips="request_policy:all_shards response_policy:all_succeeded")
+@command(
+    "function|flush",
+    -2,
+    flags="write noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="Delete every library.",
+    syntax="[ASYNC | SYNC]",
+    complexity="O(N) where N is the number of functions deleted",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_flush(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].upper() not in (b"ASYNC", b"SYNC")):
         raise CommandError("FUNCTION FLUSH only supports SYNC|ASYNC option")
@@ -328,17 +452,32 @@ def function_flush(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("function|kill", 2, flags="noscript allow_busy", group="scripting", since="7.0.0",
-         summary="Stop the running function if it wrote nothing yet.", complexity="O(1)",
-         tips="request_policy:all_shards response_policy:one_succeeded")
+@command(
+    "function|kill",
+    2,
+    flags="noscript allow_busy",
+    group="scripting",
+    since="7.0.0",
+    summary="Stop the running function if it wrote nothing yet.",
+    complexity="O(1)",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def function_kill(c: Any, argv: list[bytes]) -> Any:
     engine_of(c.server).kill(False)
     return OK
 
 
-@command("function|list", -2, flags="noscript", group="scripting", since="7.0.0",
-         summary="List the libraries and their functions.", syntax="[LIBRARYNAME library-name-pattern] [WITHCODE]",
-         complexity="O(N) where N is the number of functions", tips="nondeterministic_output_order")
+@command(
+    "function|list",
+    -2,
+    flags="noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="List the libraries and their functions.",
+    syntax="[LIBRARYNAME library-name-pattern] [WITHCODE]",
+    complexity="O(N) where N is the number of functions",
+    tips="nondeterministic_output_order",
+)
 def function_list(c: Any, argv: list[bytes]) -> Any:
     engine_of(c.server)
     with_code = False
@@ -371,9 +510,16 @@ def function_list(c: Any, argv: list[bytes]) -> Any:
     return out
 
 
-@command("function|stats", 2, flags="noscript allow_busy", group="scripting", since="7.0.0",
-         summary="Show the running function and the engines' counts.", complexity="O(1)",
-         tips="nondeterministic_output request_policy:all_shards response_policy:special")
+@command(
+    "function|stats",
+    2,
+    flags="noscript allow_busy",
+    group="scripting",
+    since="7.0.0",
+    summary="Show the running function and the engines' counts.",
+    complexity="O(1)",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def function_stats(c: Any, argv: list[bytes]) -> Any:
     eng = engine_of(c.server)
     run = eng.run
@@ -381,28 +527,43 @@ def function_stats(c: Any, argv: list[bytes]) -> Any:
         raise BUSY_EVAL
     running = None
     if run is not None and run.caller is not None:
-        running = Map([
-            (b"name", run.name.encode()),
-            (b"command", list(run.argv)),
-            (b"duration_ms", int((time.monotonic() - run.start) * 1000)),
-        ])
+        running = Map(
+            [
+                (b"name", run.name.encode()),
+                (b"command", list(run.argv)),
+                (b"duration_ms", int((time.monotonic() - run.start) * 1000)),
+            ]
+        )
     reg = c.server.functions
     lua = Map([(b"libraries_count", len(reg.libraries)), (b"functions_count", len(reg.functions))])
     return Map([(b"running_script", running), (b"engines", Map([(b"LUA", lua)]))])
 
 
-@command("function|dump", 2, flags="noscript", group="scripting", since="7.0.0",
-         summary="Serialize every library into a payload for FUNCTION RESTORE.",
-         complexity="O(N) where N is the number of functions")
+@command(
+    "function|dump",
+    2,
+    flags="noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="Serialize every library into a payload for FUNCTION RESTORE.",
+    complexity="O(N) where N is the number of functions",
+)
 def function_dump(c: Any, argv: list[bytes]) -> Any:
     engine_of(c.server)
     return c.server.functions.dump()
 
 
-@command("function|restore", -3, flags="write denyoom noscript", group="scripting", since="7.0.0",
-         summary="Restore libraries from a FUNCTION DUMP payload.", syntax="serialized-value [FLUSH | APPEND | REPLACE]",
-         complexity="O(N) where N is the number of functions on the payload",
-         tips="request_policy:all_shards response_policy:all_succeeded")
+@command(
+    "function|restore",
+    -3,
+    flags="write denyoom noscript",
+    group="scripting",
+    since="7.0.0",
+    summary="Restore libraries from a FUNCTION DUMP payload.",
+    syntax="serialized-value [FLUSH | APPEND | REPLACE]",
+    complexity="O(N) where N is the number of functions on the payload",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_restore(c: Any, argv: list[bytes]) -> Any:
     eng = engine_of(c.server)
     policy = "APPEND"

@@ -23,7 +23,6 @@ from typing import Any
 
 from lupa import lua51
 
-from cacheserver import errors
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import ClientState
 from cacheserver.scripting import libs
@@ -33,13 +32,12 @@ from cacheserver.scripting.prelude import INTERNAL_CHUNK, PRELUDE
 log = logging.getLogger("cacheserver")
 
 from cacheserver.scripting.convert import LuaTable as _LuaTable  # noqa: E402
+
 _monotonic = time.monotonic
 
 HOOK_INSTRUCTIONS = 100000
 
-BUSY_EVAL = CommandError(
-    "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", "BUSY"
-)
+BUSY_EVAL = CommandError("Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", "BUSY")
 BUSY_FUNCTION = CommandError(
     "Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.", "BUSY"
 )
@@ -355,7 +353,9 @@ class ScriptEngine:
             log.warning(
                 "Slow script detected: still in execution after %d milliseconds. You can try killing the "
                 "script using the %s command. Script name is: %s.",
-                elapsed_ms, "SCRIPT KILL" if run.eval_mode else "FUNCTION KILL", run.name,
+                elapsed_ms,
+                "SCRIPT KILL" if run.eval_mode else "FUNCTION KILL",
+                run.name,
             )
             server.add_gate(self._busy_gate)
         self._serve_others(run)
@@ -366,8 +366,6 @@ class ScriptEngine:
     def _busy_gate(self, c: Any, spec: Any, argv: list[bytes]) -> CommandError | None:
         run = self.run
         if run is None or "allow_busy" in spec.flags:
-            return None
-        if spec.parent is not None and "allow_busy" in spec.parent.flags and spec.parent.subcommands is None:
             return None
         return BUSY_EVAL if run.eval_mode else BUSY_FUNCTION
 
@@ -474,6 +472,3 @@ def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
                 raise CommandError(f"Unexpected flag in script shebang: {flag}")
             flags.add(flag)
     return frozenset(flags), body[nl:]
-
-
-__all__ = ["ScriptEngine", "Script", "ScriptRun", "parse_shebang", "sha1hex", "errors"]

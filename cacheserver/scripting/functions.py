@@ -16,15 +16,15 @@ import hashlib
 import re
 from typing import Any
 
-from lupa import lua51
-
 from cacheserver.errors import CommandError
 
 FUNCTION_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
 _NAME = re.compile(rb"[A-Za-z0-9_]+\Z")
 from cacheserver.scripting.convert import LuaTable as _LuaTable  # noqa: E402
 
-_BAD_LIB_NAME = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+_BAD_LIB_NAME = (
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+)
 BAD_PAYLOAD = CommandError("DUMP payload version or checksum are wrong")
 _MAGIC = b"CSFN\x01"
 
@@ -76,7 +76,9 @@ class Library:
         parsed: list[str] = []
         if flags is not None:
             if flags.__class__ is not _LuaTable:
-                raise CommandError("flags argument to redis.register_function must be a table representing function flags")
+                raise CommandError(
+                    "flags argument to redis.register_function must be a table representing function flags"
+                )
             for f in flags.values():
                 text = f.decode() if f.__class__ is bytes else None
                 if text not in FUNCTION_FLAGS:

@@ -147,7 +147,7 @@ class CJson:
         if isinstance(text, (int, float)):
             text = _num_text(text)
         if not isinstance(text, bytes):
-            raise LuaError("bad argument #1 to 'decode' (string expected, got %s)" % _lua_type(text) or "nil")
+            raise LuaError(f"bad argument #1 to 'decode' (string expected, got {_lua_type(text) or 'nil'})")
         parser = _JsonParser(text, self)
         value = parser.value(0)
         parser.skip()
@@ -156,8 +156,15 @@ class CJson:
         return value
 
 
-_TOKEN_NAMES = {b"{": "T_OBJ_BEGIN", b"}": "T_OBJ_END", b"[": "T_ARR_BEGIN", b"]": "T_ARR_END", b",": "T_COMMA",
-                b":": "T_COLON", b'"': "T_STRING"}
+_TOKEN_NAMES = {
+    b"{": "T_OBJ_BEGIN",
+    b"}": "T_OBJ_END",
+    b"[": "T_ARR_BEGIN",
+    b"]": "T_ARR_END",
+    b",": "T_COMMA",
+    b":": "T_COLON",
+    b'"': "T_STRING",
+}
 
 
 class _JsonParser:
@@ -594,8 +601,16 @@ class CMsgpack:
         simple = {0xC0: None, 0xC2: False, 0xC3: True}
         if b in simple:
             return simple[b], p
-        fixed = {0xCC: (1, False), 0xCD: (2, False), 0xCE: (4, False), 0xCF: (8, False),
-                 0xD0: (1, True), 0xD1: (2, True), 0xD2: (4, True), 0xD3: (8, True)}
+        fixed = {
+            0xCC: (1, False),
+            0xCD: (2, False),
+            0xCE: (4, False),
+            0xCF: (8, False),
+            0xD0: (1, True),
+            0xD1: (2, True),
+            0xD2: (4, True),
+            0xD3: (8, True),
+        }
         if b in fixed:
             n, signed = fixed[b]
             if p + n > len(d):

@@ -8,13 +8,16 @@ Names and texts follow Redis 7.0 (script_lua.c, eval.c, function_lua.c).
 # Chunk name of our own Lua code: the error handler skips its frames to find the user's line.
 INTERNAL_CHUNK = "=cacheserver"
 
-PRELUDE = r"""
+PRELUDE = (
+    r"""
 local py_call, py_pcall, py_sha1, py_log, py_setresp, py_setrepl, py_tick, py_register, py_error, libs = ...
 local G = _G
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
 local rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack = rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack
 local setmetatable, loadstring, load = setmetatable, loadstring, load
-local INTERNAL = '""" + INTERNAL_CHUNK + r"""'
+local INTERNAL = '"""
+    + INTERNAL_CHUNK
+    + r"""'
 
 local function readonly(t, k, v)
   error('Attempt to modify a readonly table', 2)
@@ -208,7 +211,9 @@ end
 local kill_msg
 local function killed_hook()
   local info = dbg_getinfo(2, 'S')
-  if info and info.source ~= '""" + INTERNAL_CHUNK + r"""' then error({err = kill_msg}) end
+  if info and info.source ~= '"""
+    + INTERNAL_CHUNK
+    + r"""' then error({err = kill_msg}) end
 end
 local function tick()
   local verdict = py_tick()
@@ -263,3 +268,4 @@ end
 api.is_function = function(v) return type(v) == 'function' end
 return api
 """
+)

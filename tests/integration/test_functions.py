@@ -8,65 +8,232 @@ import redis
 
 # One session, in order, from FUNCTION FLUSH: each step's exact reply.
 FUNCTION_SESSION = [
-    (("FUNCTION","FLUSH"), b'+OK\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L0\nredis.register_function{function_name='f5', callback=function() end, flags={'bogus'}}"), b'-ERR Error registering functions: ERR unknown flag given\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L1\nredis.register_function{function_name='f5', callback=function() end, foo=1}"), b'-ERR Error registering functions: ERR unknown argument given to redis.register_function\r\n'),
-    (('FUNCTION', 'LOAD', '#!lua name=L2\nredis.register_function{callback=function() end}'), b'-ERR Error registering functions: ERR redis.register_function must get a function name argument\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L3\nredis.register_function{function_name='f5'}"), b'-ERR Error registering functions: ERR redis.register_function must get a callback argument\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L4\nredis.register_function('a-b', function() end)"), b'-ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L5\nredis.register_function('ab', function() end) redis.register_function('ab', function() end)"), b'-ERR Error registering functions: ERR Function already exists in the library\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L6\nredis.register_function{function_name='f5', callback=function() end, description=5}"), b'$2\r\nL6\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L7\nredis.register_function{function_name='f5', callback=function() end, flags='no-writes'}"), b'-ERR Error registering functions: ERR flags argument to redis.register_function must be a table representing function flags\r\n'),
-    (('FUNCTION', 'LOAD', '#!lua name=L8\nredis.register_function{function_name=5, callback=function() end}'), b'$2\r\nL8\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L9\nredis.register_function{function_name='f6', callback=5}"), b'-ERR Error registering functions: ERR callback argument given to redis.register_function must be a function\r\n'),
-    (('FUNCTION', 'LOAD', '#!lua name=L10\nredis.register_function({}, function() end)'), b'-ERR Error registering functions: ERR first argument to redis.register_function must be a string\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L11\nredis.register_function{function_name='f7', callback=function() end, flags={5}}"), b'-ERR Error registering functions: ERR unknown flag given\r\n'),
-    (('FUNCTION', 'LOAD', "#!lua name=L12\nlocal x = redis.setresp; redis.register_function('f8', function() return redis.call('ping') end)"), b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'setresp'\r\n"),
-    (('FUNCTION', 'LOAD', "#!lua name=L13\nredis.register_function('f9', function() return redis.register_function end)"), b'$3\r\nL13\r\n'),
-    (("FCALL","f8","0"), b'-ERR Function not found\r\n'),
-    (("FCALL","f9","0"), b'$-1\r\n'),
-    (("FUNCTION","FLUSH"), b'+OK\r\n'),
-    (("FUNCTION","LOAD","#!lua name=mylib\nredis.register_function('f1', function(keys, args) return redis.call('get', keys[1]) end)\nredis.register_function{function_name='f2', callback=function(keys,args) return args[1] end, flags={'no-writes'}, description='desc'}"), b'$5\r\nmylib\r\n'),
-    (("FUNCTION","LOAD","#!lua name=mylib\nredis.register_function('f1', function(keys, args) return 1 end)"), b"-ERR Library 'mylib' already exists\r\n"),
-    (("FUNCTION","LOAD","redis.register_function('f1', function(keys, args) return 1 end)"), b'-ERR Missing library metadata\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib2\nreturn 1"), b'-ERR No functions registered\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib2\nredis.register_function('f1', function() return 1 end)"), b'-ERR Function f1 already exists\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib2\nredis.register_function('f3', function() return x end, {'no-writes'})"), b'-ERR Error registering functions: ERR wrong number of arguments to redis.register_function\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.call('ping')"), b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nlocal a = ("), b"-ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4 engine=x\nredis.register_function('f5', function() return 1 end)"), b'-ERR Invalid metadata value given: engine=x\r\n'),
-    (("FUNCTION","LOAD","#!js name=lib4\nredis.register_function('f5', function() return 1 end)"), b"-ERR Engine 'js' not found\r\n"),
-    (("FUNCTION","LOAD","#!lua\nredis.register_function('f5', function() return 1 end)"), b'-ERR Library name was not given\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nx = 5"), b'-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function('f5', 5)"), b'-ERR Error registering functions: ERR second argument to redis.register_function must be a function\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function(5, function() end)"), b'$4\r\nlib4\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, flags={'bogus'}}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, foo=1}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{callback=function() end}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{function_name='f5'}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function('a-b', function() end)"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib-3\nredis.register_function('ab', function() end)"), b'-ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n'),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function('ab', function() end) redis.register_function('ab', function() end)"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, description=5}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FUNCTION","LOAD","#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, flags='no-writes'}"), b"-ERR Library 'lib4' already exists\r\n"),
-    (("FCALL","f1","1","k"), b'$-1\r\n'),
-    (("FCALL","f2","0","hello"), b'$5\r\nhello\r\n'),
-    (("FCALL_RO","f1","1","k"), b'-ERR Can not execute a script with write flag using *_ro command.\r\n'),
-    (("FCALL","nof","0"), b'-ERR Function not found\r\n'),
-    (("FCALL","f1","5","k"), b"-ERR Number of keys can't be greater than number of args\r\n"),
-    (("FCALL","f1","-1"), b"-ERR Number of keys can't be negative\r\n"),
-    (("FCALL","f1","x"), b'-ERR Bad number of keys provided\r\n'),
-    (("FCALL","nof","x"), b'-ERR Function not found\r\n'),
-    (("FUNCTION","LIST","foo"), b'-ERR Unknown argument foo\r\n'),
-    (("FUNCTION","LIST","LIBRARYNAME"), b'-ERR library name argument was not given\r\n'),
-    (("FUNCTION","STATS"), b'*4\r\n$14\r\nrunning_script\r\n$-1\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:2\r\n$15\r\nfunctions_count\r\n:3\r\n'),
-    (("FUNCTION","DELETE","nolib"), b'-ERR Library not found\r\n'),
-    (("FUNCTION","RESTORE","garbage"), b'-ERR DUMP payload version or checksum are wrong\r\n'),
-    (("FUNCTION","RESTORE","garbage","BAD"), b'-ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.\r\n'),
-    (("FUNCTION","KILL"), b'-NOTBUSY No scripts in execution right now.\r\n'),
-    (("FUNCTION","FLUSH","x"), b'-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n'),
-    (("FUNCTION","LOAD","REPLACE"), b'-ERR Missing library metadata\r\n'),
-    (("FUNCTION","LOAD","FOO","code"), b'-ERR Unknown option given: FOO\r\n'),
+    (("FUNCTION", "FLUSH"), b"+OK\r\n"),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L0\nredis.register_function{function_name='f5', callback=function() end, flags={'bogus'}}",
+        ),
+        b"-ERR Error registering functions: ERR unknown flag given\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L1\nredis.register_function{function_name='f5', callback=function() end, foo=1}",
+        ),
+        b"-ERR Error registering functions: ERR unknown argument given to redis.register_function\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L2\nredis.register_function{callback=function() end}"),
+        b"-ERR Error registering functions: ERR redis.register_function must get a function name argument\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L3\nredis.register_function{function_name='f5'}"),
+        b"-ERR Error registering functions: ERR redis.register_function must get a callback argument\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L4\nredis.register_function('a-b', function() end)"),
+        b"-ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L5\nredis.register_function('ab', function() end) redis.register_function('ab', function() end)",
+        ),
+        b"-ERR Error registering functions: ERR Function already exists in the library\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L6\nredis.register_function{function_name='f5', callback=function() end, description=5}",
+        ),
+        b"$2\r\nL6\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L7\nredis.register_function{function_name='f5', callback=function() end, flags='no-writes'}",
+        ),
+        b"-ERR Error registering functions: ERR flags argument to redis.register_function must be a table representing function flags\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L8\nredis.register_function{function_name=5, callback=function() end}"),
+        b"$2\r\nL8\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L9\nredis.register_function{function_name='f6', callback=5}"),
+        b"-ERR Error registering functions: ERR callback argument given to redis.register_function must be a function\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=L10\nredis.register_function({}, function() end)"),
+        b"-ERR Error registering functions: ERR first argument to redis.register_function must be a string\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L11\nredis.register_function{function_name='f7', callback=function() end, flags={5}}",
+        ),
+        b"-ERR Error registering functions: ERR unknown flag given\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L12\nlocal x = redis.setresp; redis.register_function('f8', function() return redis.call('ping') end)",
+        ),
+        b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'setresp'\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=L13\nredis.register_function('f9', function() return redis.register_function end)",
+        ),
+        b"$3\r\nL13\r\n",
+    ),
+    (("FCALL", "f8", "0"), b"-ERR Function not found\r\n"),
+    (("FCALL", "f9", "0"), b"$-1\r\n"),
+    (("FUNCTION", "FLUSH"), b"+OK\r\n"),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=mylib\nredis.register_function('f1', function(keys, args) return redis.call('get', keys[1]) end)\nredis.register_function{function_name='f2', callback=function(keys,args) return args[1] end, flags={'no-writes'}, description='desc'}",
+        ),
+        b"$5\r\nmylib\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('f1', function(keys, args) return 1 end)"),
+        b"-ERR Library 'mylib' already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "redis.register_function('f1', function(keys, args) return 1 end)"),
+        b"-ERR Missing library metadata\r\n",
+    ),
+    (("FUNCTION", "LOAD", "#!lua name=lib2\nreturn 1"), b"-ERR No functions registered\r\n"),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('f1', function() return 1 end)"),
+        b"-ERR Function f1 already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('f3', function() return x end, {'no-writes'})"),
+        b"-ERR Error registering functions: ERR wrong number of arguments to redis.register_function\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nredis.call('ping')"),
+        b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nlocal a = ("),
+        b"-ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4 engine=x\nredis.register_function('f5', function() return 1 end)"),
+        b"-ERR Invalid metadata value given: engine=x\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!js name=lib4\nredis.register_function('f5', function() return 1 end)"),
+        b"-ERR Engine 'js' not found\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua\nredis.register_function('f5', function() return 1 end)"),
+        b"-ERR Library name was not given\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nx = 5"),
+        b"-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function('f5', 5)"),
+        b"-ERR Error registering functions: ERR second argument to redis.register_function must be a function\r\n",
+    ),
+    (("FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function(5, function() end)"), b"$4\r\nlib4\r\n"),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, flags={'bogus'}}",
+        ),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, foo=1}",
+        ),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function{callback=function() end}"),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function{function_name='f5'}"),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function('a-b', function() end)"),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        ("FUNCTION", "LOAD", "#!lua name=lib-3\nredis.register_function('ab', function() end)"),
+        b"-ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib4\nredis.register_function('ab', function() end) redis.register_function('ab', function() end)",
+        ),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, description=5}",
+        ),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (
+        (
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib4\nredis.register_function{function_name='f5', callback=function() end, flags='no-writes'}",
+        ),
+        b"-ERR Library 'lib4' already exists\r\n",
+    ),
+    (("FCALL", "f1", "1", "k"), b"$-1\r\n"),
+    (("FCALL", "f2", "0", "hello"), b"$5\r\nhello\r\n"),
+    (("FCALL_RO", "f1", "1", "k"), b"-ERR Can not execute a script with write flag using *_ro command.\r\n"),
+    (("FCALL", "nof", "0"), b"-ERR Function not found\r\n"),
+    (("FCALL", "f1", "5", "k"), b"-ERR Number of keys can't be greater than number of args\r\n"),
+    (("FCALL", "f1", "-1"), b"-ERR Number of keys can't be negative\r\n"),
+    (("FCALL", "f1", "x"), b"-ERR Bad number of keys provided\r\n"),
+    (("FCALL", "nof", "x"), b"-ERR Function not found\r\n"),
+    (("FUNCTION", "LIST", "foo"), b"-ERR Unknown argument foo\r\n"),
+    (("FUNCTION", "LIST", "LIBRARYNAME"), b"-ERR library name argument was not given\r\n"),
+    (
+        ("FUNCTION", "STATS"),
+        b"*4\r\n$14\r\nrunning_script\r\n$-1\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:2\r\n$15\r\nfunctions_count\r\n:3\r\n",
+    ),
+    (("FUNCTION", "DELETE", "nolib"), b"-ERR Library not found\r\n"),
+    (("FUNCTION", "RESTORE", "garbage"), b"-ERR DUMP payload version or checksum are wrong\r\n"),
+    (
+        ("FUNCTION", "RESTORE", "garbage", "BAD"),
+        b"-ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.\r\n",
+    ),
+    (("FUNCTION", "KILL"), b"-NOTBUSY No scripts in execution right now.\r\n"),
+    (("FUNCTION", "FLUSH", "x"), b"-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n"),
+    (("FUNCTION", "LOAD", "REPLACE"), b"-ERR Missing library metadata\r\n"),
+    (("FUNCTION", "LOAD", "FOO", "code"), b"-ERR Unknown option given: FOO\r\n"),
 ]
 
 
@@ -114,7 +281,9 @@ def test_failed_load_changes_nothing(lib):
     bad = "#!lua name=other\nredis.register_function('c_incr', function() return 1 end)"
     with pytest.raises(redis.ResponseError, match="Function c_incr already exists"):
         lib.function_load(bad)
-    assert [entry[b"library_name"] if isinstance(entry, dict) else entry[1] for entry in lib.function_list()] == [b"counters"]
+    assert [entry[b"library_name"] if isinstance(entry, dict) else entry[1] for entry in lib.function_list()] == [
+        b"counters"
+    ]
 
 
 def test_dump_restore_round_trip(lib):
@@ -131,7 +300,9 @@ def test_dump_restore_round_trip(lib):
 
 
 def test_function_error_names_the_function(lib, raw):
-    raw.command("FUNCTION", "LOAD", "REPLACE", "#!lua name=errs\nredis.register_function('boom', function() return nope end)")
+    raw.command(
+        "FUNCTION", "LOAD", "REPLACE", "#!lua name=errs\nredis.register_function('boom', function() return nope end)"
+    )
     assert raw.command("FCALL", "boom", "0") == (
         b"-ERR user_function:2: Script attempted to access nonexistent global variable 'nope' script: boom, "
         b"on @user_function:2.\r\n"
@@ -151,6 +322,8 @@ def test_function_list_reply(raw):
     assert raw.command("FUNCTION", "LIST", "LIBRARYNAME", "o*") == listing
     assert raw.command("FUNCTION", "LIST", "LIBRARYNAME", "x*") == b"*0\r\n"
     with_code = raw.command("FUNCTION", "LIST", "WITHCODE")
-    assert with_code.startswith(b"*1\r\n*8\r\n") and with_code.endswith(b"$12\r\nlibrary_code\r\n$%d\r\n%b\r\n" % (len(code), code.encode()))
+    assert with_code.startswith(b"*1\r\n*8\r\n") and with_code.endswith(
+        b"$12\r\nlibrary_code\r\n$%d\r\n%b\r\n" % (len(code), code.encode())
+    )
     assert raw.command("FCALL_RO", "only", "0") == b":1\r\n"
     raw.command("FUNCTION", "FLUSH")

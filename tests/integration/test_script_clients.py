@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-import redis
 import redis_lock
 from limits import parse, storage, strategies
 from redis.exceptions import LockNotOwnedError

@@ -27,7 +27,9 @@ def run(server):
     def run(body: str, *args: bytes, numkeys: int = 0, resp: int = 2):
         c.set_resp(resp)
         sha, script = eng.create_script(body.encode())
-        return eng.run_script(c, script.function, sha.decode(), numkeys, False, True, [b"eval", body.encode(), b"%d" % numkeys, *args])
+        return eng.run_script(
+            c, script.function, sha.decode(), numkeys, False, True, [b"eval", body.encode(), b"%d" % numkeys, *args]
+        )
 
     return run
 
