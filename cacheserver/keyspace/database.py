@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 from cacheserver.clock import Clock
 from cacheserver.errors import WRONGTYPE
 from cacheserver.keyspace import expiry
-from cacheserver.keyspace.memory import EXPIRE_ENTRY, KEY_ENTRY, bytes_size, value_size
+from cacheserver.keyspace.memory import EXPIRE_ENTRY, KEY_ENTRY, bytes_size, int_size, value_size
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
@@ -227,7 +227,17 @@ class Database:
 
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
-        old = self.data[key]
+        data = self.data
+        old = data[key]
+        if old.__class__ is int and value.__class__ is int:
+            data[key] = value  # counters: the charge changes only when leaving or entering small ints
+            size = int_size(value)
+            if size != int_size(old):
+                self.used += size - self.charged.get(key, int_size(old))
+                self.charged[key] = size
+            if self.watched:
+                self.touch_watched(key)
+            return
         self.used -= (len(old) + 48) & -16 if old.__class__ is bytes else self._uncharge(key, old)
         self.data[key] = value
         if value.__class__ is bytes:

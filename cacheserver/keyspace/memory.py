@@ -58,13 +58,18 @@ def _mean(sizes: list[int]) -> float:
     return sum(sizes) / len(sizes) if sizes else 0.0
 
 
+def int_size(v: int) -> int:
+    """Bytes of an integer value: CPython shares the small ones."""
+    return 32 if -5 > v or v > 256 else 0
+
+
 def value_size(v: Any, samples: int = SAMPLES) -> int:
     """Estimated bytes held by a value, in O(samples)."""
     cls = v.__class__
     if cls is bytes:
         return (len(v) + 48) & -16
     if cls is int:
-        return 32 if -5 > v or v > 256 else 0  # small ints are shared
+        return int_size(v)
     if cls is bytearray:
         return sys.getsizeof(v) + 8
     n = len(v)

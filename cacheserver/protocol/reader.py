@@ -28,6 +28,7 @@ authenticated client, as Redis does.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import hiredis
@@ -43,9 +44,14 @@ _SPACE = b" \t\n\r\x0b\x0c"
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 _HEX = b"0123456789abcdefABCDEF"
 _BOUNDARY_PROBE = b"*0\r\n"
-# A header announcing ten million or more elements (or a bulk payload that merely looks like one):
-# left to the Python parser, which allocates per element received.
-_find_big_count = re.compile(rb"\*[0-9]{8}").search
+# Chunks the Python parser takes instead of hiredis, found in one scan: a ``+simple`` element (hiredis
+# would return it as if it were a bulk string), or a header announcing ten million or more elements
+# (or a bulk payload that merely looks like one): the Python parser allocates per element received.
+_needs_python = re.compile(rb"\r\n\+|\*[0-9]{8}").search
+# Chunks up to this size have all their arguments type-checked by one join (a copy of the chunk).
+_JOIN_CHECK_MAX = 64 * 1024
+_join = b"".join
+_chain = itertools.chain.from_iterable
 
 
 class UnexpectedByte(ProtocolError):
@@ -174,36 +180,58 @@ class RequestReader:
             data = self._parse(data, out, handoff=True)
             if not data:
                 return out
-        if data[0] != 42 or b"\r\n+" in data or not self.authenticated or _find_big_count(data) is not None:
+        if data[0] != 42 or not self.authenticated or _needs_python(data) is not None:
             self._parse(data, out)
             return out
         r = self._hiredis
         r.feed(data)
-        taken = 0  # requests consumed by hiredis, including the ignored empty ones
+        first = len(out)
+        gets = r.gets
+        at_boundary = False
         try:
-            while True:
-                req = r.gets()
-                if req is False:
-                    if not r.has_data():
-                        r.feed(_BOUNDARY_PROBE)
-                        if r.gets() == []:
-                            return out  # at a boundary, and the probe left hiredis empty again
-                    break  # partial request: the Python parser keeps it
-                if req.__class__ is list and req:
-                    for a in req:
-                        if a.__class__ is not bytes:
-                            break
-                    else:
-                        out.append(req)
-                        taken += 1
-                        continue
-                    break  # an element that is not a bulk string: Python reports the exact error
-                if req is None or req == []:
-                    taken += 1  # '*-1' and '*0' are ignored, as Redis does
-                    continue
-                break
+            req = gets()
+            while req is not False:
+                out.append(req)
+                req = gets()
+            if not r.has_data():
+                r.feed(_BOUNDARY_PROBE)
+                at_boundary = r.gets() == []  # the probe came back whole: hiredis is empty again
         except hiredis.ProtocolError:
             pass
+        got = out[first:] if first else out
+        if at_boundary and len(data) <= _JOIN_CHECK_MAX:
+            # One C call checks every argument of the chunk: join() refuses anything but bytes
+            # (an integer, a nil, a nested array), and chaining refuses a nil request.
+            try:
+                _join(_chain(got))
+            except TypeError:
+                pass
+            else:
+                if [] in got:
+                    out[first:] = [q for q in got if q]  # '*0' requests are ignored, as Redis does
+                return out
+        # Request by request: keep the well-formed ones, then let Python take over where hiredis could
+        # not (a partial request, a protocol error, an element that is not a bulk string).
+        got = out[first:]
+        del out[first:]
+        taken = 0  # requests consumed by hiredis, including the ignored empty ones
+        for req in got:
+            if req.__class__ is list and req:
+                for a in req:
+                    if a.__class__ is not bytes:
+                        break
+                else:
+                    out.append(req)
+                    taken += 1
+                    continue
+                break
+            if req is None or req == []:
+                taken += 1  # '*-1' and '*0' are ignored, as Redis does
+                continue
+            break
+        else:
+            if at_boundary:
+                return out
         self._hiredis = hiredis.Reader()
         self._parse(data[_skip_requests(data, taken) :], out)
         return out
