@@ -26,7 +26,7 @@ RESET_REPLY = Raw(b"+RESET\r\n")
 def ping(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise errors.wrong_arity("ping")
-    if c.resp == 2 and c.subscription_count():
+    if c.gated and c.resp == 2 and c.subscription_count():  # a RESP2 subscriber is always gated
         return [b"pong", argv[1] if len(argv) == 2 else b""]
     return argv[1] if len(argv) == 2 else PONG
 

@@ -22,7 +22,7 @@ from cacheserver.commands.transactions import exec_abort
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, ClientState
 from cacheserver.protocol.encoder import encode_into
-from cacheserver.protocol.replies import QUEUED
+from cacheserver.protocol.replies import QUEUED, Raw
 
 log = logging.getLogger("cacheserver")
 
@@ -50,6 +50,7 @@ class Dispatcher:
         by_name = self.by_name
         server = self.server
         slow_ns = server.slowlog_threshold_ns
+        perf_ns = _perf_ns
         n = len(requests)
         i = start
         while i < n:
@@ -61,20 +62,22 @@ class Dispatcher:
                 if spec is None:
                     self._reject(c, out, errors.unknown_command(argv), None)
                     continue
-            argc = len(argv)
             arity = spec.arity
-            if arity != argc and (arity > 0 or argc < -arity):
-                self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
-                continue
-            if spec.subcommands is not None and argc > 1:  # COMMAND alone runs its container
-                sub = spec.subcommands.get(argv[1].lower())
-                if sub is None:
-                    self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
+            if arity != len(argv):
+                # Only commands of variable arity (containers among them: -2) get here.
+                argc = len(argv)
+                if arity > 0 or argc < -arity:
+                    self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
                     continue
-                if not sub.arity_ok(argc):
-                    self._reject(c, out, errors.wrong_arity(sub.fullname), sub)
-                    continue
-                spec = sub
+                if spec.subcommands is not None and argc > 1:  # COMMAND alone runs its container
+                    sub = spec.subcommands.get(argv[1].lower())
+                    if sub is None:
+                        self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
+                        continue
+                    if not sub.arity_ok(argc):
+                        self._reject(c, out, errors.wrong_arity(sub.fullname), sub)
+                        continue
+                    spec = sub
             if c.gated or self.gated:
                 target = self._gate(c, spec, argv, out)
                 if target is None:
@@ -87,7 +90,7 @@ class Dispatcher:
                     continue
             else:
                 target = out
-            t0 = _perf_ns()
+            t0 = perf_ns()
             try:
                 reply = spec.handler(c, argv)
             except CommandError as e:
@@ -96,18 +99,28 @@ class Dispatcher:
                 server.count_error_reply(e)
             except Exception:
                 reply = self._bug(spec, argv)
-            dt = _perf_ns() - t0
+            dt = perf_ns() - t0
             spec.calls += 1
             spec.total_ns += dt
             c.last_cmd = spec.fullname
             if dt > slow_ns and SKIP_SLOWLOG not in spec.flags:
                 server.slowlog_add(c, argv, dt)
-            encoders = c.encoders
-            f = encoders.get(reply.__class__)
-            if f is None:
-                encode_into(target, reply, encoders)
+            # The commonest replies are encoded here without a call: pre-encoded constants, small bulk
+            # strings and integers read the same in RESP2 and RESP3.
+            cls = reply.__class__
+            if cls is Raw:
+                target += reply
+            elif cls is bytes and len(reply) < 4096:
+                target += b"$%d\r\n%b\r\n" % (len(reply), reply)
+            elif cls is int:
+                target += b":%d\r\n" % reply
             else:
-                f(target, reply, encoders)
+                encoders = c.encoders
+                f = encoders.get(cls)
+                if f is None:
+                    encode_into(target, reply, encoders)
+                else:
+                    f(target, reply, encoders)
             if c.blocked is not None or c.close_after_reply:
                 if c.blocked is not None:
                     c.pending = requests[i:]

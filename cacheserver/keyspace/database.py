@@ -34,7 +34,15 @@ from typing import Any, Callable, Iterator
 from cacheserver.clock import Clock
 from cacheserver.errors import WRONGTYPE
 from cacheserver.keyspace import expiry
-from cacheserver.keyspace.memory import EXPIRE_ENTRY, KEY_ENTRY, bytes_size, int_size, value_size
+from cacheserver.keyspace.memory import (
+    EXPIRE_ENTRY,
+    KEY_ENTRY,
+    SMALL_INT_MAX,
+    SMALL_INT_MIN,
+    bytes_size,
+    int_size,
+    value_size,
+)
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
@@ -172,9 +180,24 @@ class Database:
         return v
 
     def get_string(self, key: bytes) -> bytes | bytearray | int | None:
-        """Read a string value (hit/miss counted); WRONGTYPE for another type."""
-        v = self.lookup_read(key)
-        if v is None or v.__class__ in STRING_TYPES:
+        """Read a string value (hit/miss counted); WRONGTYPE for another type.
+
+        ``lookup_read`` written out in place: this is GET's whole path."""
+        v = self.data.get(key)
+        ks = self.ks
+        if v is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= ks.clock.now_ms:
+                self.expire_key(key)
+                v = None
+        if v is None:
+            ks.misses += 1
+            if ks.notify_flags & ev.KEY_MISS:
+                ks.emit(ev.KEY_MISS, b"keymiss", key, self.index)
+            return None
+        self.lru[key] = ks.clock.lru
+        ks.hits += 1
+        if v.__class__ in STRING_TYPES:
             return v
         raise WRONGTYPE
 
@@ -231,8 +254,8 @@ class Database:
         old = data[key]
         if old.__class__ is int and value.__class__ is int:
             data[key] = value  # counters: the charge changes only when leaving or entering small ints
-            size = int_size(value)
-            if size != int_size(old):
+            if (SMALL_INT_MIN <= value <= SMALL_INT_MAX) is not (SMALL_INT_MIN <= old <= SMALL_INT_MAX):
+                size = int_size(value)
                 self.used += size - self.charged.get(key, int_size(old))
                 self.charged[key] = size
             if self.watched:
@@ -489,6 +512,12 @@ class EvictingDatabase(Database):
     """
 
     __slots__ = ()
+
+    def get_string(self, key: bytes) -> bytes | bytearray | int | None:
+        v = self.lookup_read(key)  # through ``lookup``, which tells the policy
+        if v is None or v.__class__ in STRING_TYPES:
+            return v
+        raise WRONGTYPE
 
     def lookup(self, key: bytes) -> Any:
         v = self.data.get(key)

@@ -58,9 +58,13 @@ def _mean(sizes: list[int]) -> float:
     return sum(sizes) / len(sizes) if sizes else 0.0
 
 
+SMALL_INT_MIN, SMALL_INT_MAX = -5, 256  # CPython shares these: they cost a stored value nothing
+INT_SIZE = 32
+
+
 def int_size(v: int) -> int:
-    """Bytes of an integer value: CPython shares the small ones."""
-    return 32 if -5 > v or v > 256 else 0
+    """Bytes of an integer value."""
+    return INT_SIZE if SMALL_INT_MIN > v or v > SMALL_INT_MAX else 0
 
 
 def value_size(v: Any, samples: int = SAMPLES) -> int:
