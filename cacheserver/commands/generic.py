@@ -9,6 +9,7 @@ keyspace events are emitted. Type names come from ``TYPE_NAMES`` and encodings f
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from cacheserver import errors
@@ -204,9 +205,7 @@ def keys(c: Any, argv: list[bytes]) -> list[bytes]:
     history=[("6.0.0", "Added the `TYPE` subcommand.")],
 )
 def scan(c: Any, argv: list[bytes]) -> list[Any]:
-    cursor = parse_cursor(argv[1])
-    if cursor is None:
-        raise INVALID_CURSOR
+    cursor = scan_cursor(argv[1])
     count, match, wanted_type = parse_scan_options(argv, 2, allow_type=True)
     db = c.db
     data = db.data
@@ -254,6 +253,36 @@ def parse_scan_options(argv: list[bytes], start: int, allow_type: bool) -> tuple
             raise errors.SYNTAX
         i += 2
     return count, match, wanted_type
+
+
+def scan_cursor(arg: bytes) -> int:
+    """The cursor argument of the SCAN family; checked before anything else, as in Redis."""
+    cursor = parse_cursor(arg)
+    if cursor is None:
+        raise INVALID_CURSOR
+    return cursor
+
+
+def scan_collection(
+    c: Any, argv: list[bytes], cursor: int, kind: str, value: Any, table: Collection, removed: int,
+    whole: list[bytes] | None, ordered: bool = True,
+) -> tuple[bytes, list[bytes]]:
+    """HSCAN, SSCAN and ZSCAN once the key's ``value`` is found and type-checked: MATCH/COUNT, one step,
+    then the elements still in ``table`` that match -> (next cursor as a bulk, elements).
+
+    ``whole`` is the small encoding's content (listpack, intset): Redis answers it in one call with
+    cursor 0, whatever the cursor and COUNT. Otherwise the keyspace's resumable cursors, owned by this
+    command, key and value, step through ``table``; ``removed`` is the value's count of removed elements."""
+    count, match, _ = parse_scan_options(argv, 3, allow_type=False)
+    if whole is not None:
+        nxt, batch = 0, whole
+    else:
+        db = c.db
+        owner = (kind, db.index, argv[1], id(value))
+        nxt, batch = db.ks.scans.step(owner, table, removed, cursor, count, ordered)
+    if match is None:
+        return b"%d" % nxt, [e for e in batch if e in table]
+    return b"%d" % nxt, [e for e in batch if e in table and match(e)]
 
 
 @command(

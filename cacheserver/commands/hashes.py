@@ -12,11 +12,10 @@ import random
 from typing import Any
 
 from cacheserver import errors
-from cacheserver.commands.generic import INVALID_CURSOR, keyspec, parse_scan_options
+from cacheserver.commands.generic import keyspec, scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
-from cacheserver.keyspace.scan import parse_cursor
 from cacheserver.numbers import (
     LLONG_MAX,
     LLONG_MIN,
@@ -313,28 +312,16 @@ def hgetall(c: Any, argv: list[bytes]) -> Any:
          syntax="key cursor [MATCH pattern] [COUNT count]", tips="nondeterministic_output",
          key_specs=[keyspec("RO access")])
 def hscan(c: Any, argv: list[bytes]) -> list[Any]:
-    cursor = parse_cursor(argv[2])
-    if cursor is None:
-        raise INVALID_CURSOR
-    db = c.db
-    key = argv[1]
-    h = db.get_typed(key, Hash)
+    cursor = scan_cursor(argv[2])
+    h = c.db.get_typed(argv[1], Hash)
     if h is None:
         return [b"0", []]
-    count, match, _ = parse_scan_options(argv, 3, allow_type=False)
-    if h.listpack:
-        # Redis answers a listpack in one call, whatever the cursor and COUNT.
-        nxt, fields = 0, list(h)
-    else:
-        nxt, fields = db.ks.scans.step(("hscan", db.index, key, id(h)), h, h.removed, cursor, count)
+    nxt, fields = scan_collection(c, argv, cursor, "hscan", h, h, h.removed, list(h) if h.listpack else None)
     out: list[bytes] = []
     for f in fields:
-        v = h.get(f)
-        if v is None or (match is not None and not match(f)):
-            continue
         out.append(f)
-        out.append(v)
-    return [b"%d" % nxt, out]
+        out.append(h[f])
+    return [nxt, out]
 
 
 @command("hrandfield", -2, flags="readonly", keys=(1, 1, 1), group="hash", since="6.2.0",

@@ -15,11 +15,10 @@ import random
 from typing import Any
 
 from cacheserver import errors
-from cacheserver.commands.generic import INVALID_CURSOR, keyspec, parse_scan_options
+from cacheserver.commands.generic import keyspec, scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
-from cacheserver.keyspace.scan import parse_cursor
 from cacheserver.numbers import LLONG_MAX, parse_ll
 from cacheserver.protocol.replies import EMPTY_ARRAY, SetReply
 from cacheserver.types.set import Set
@@ -292,25 +291,14 @@ def smembers(c: Any, argv: list[bytes]) -> SetReply:
          syntax="key cursor [MATCH pattern] [COUNT count]", tips="nondeterministic_output",
          key_specs=[keyspec("RO access")])
 def sscan(c: Any, argv: list[bytes]) -> list[Any]:
-    cursor = parse_cursor(argv[2])
-    if cursor is None:
-        raise INVALID_CURSOR
-    db = c.db
-    key = argv[1]
-    s = db.get_typed(key, Set)
+    cursor = scan_cursor(argv[2])
+    s = c.db.get_typed(argv[1], Set)
     if s is None:
         return [b"0", []]
-    count, match, _ = parse_scan_options(argv, 3, allow_type=False)
-    if s.intset:
-        # Redis answers an intset in one call, in order, whatever the cursor and COUNT.
-        nxt, members = 0, s.members()
-    else:
-        nxt, members = db.ks.scans.step(("sscan", db.index, key, id(s)), s, 0, cursor, count, ordered=False)
-    if match is None:
-        out = [m for m in members if m in s]
-    else:
-        out = [m for m in members if m in s and match(m)]
-    return [b"%d" % nxt, out]
+    # An intset is answered in one call, in order; a hash table's members come in no fixed order.
+    nxt, members = scan_collection(c, argv, cursor, "sscan", s, s, 0, s.members() if s.intset else None,
+                                   ordered=False)
+    return [nxt, members]
 
 
 # -- several sets ---------------------------------------------------------------------------------------

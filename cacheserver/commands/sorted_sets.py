@@ -23,15 +23,14 @@ from typing import Any
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
+from cacheserver.commands.generic import scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.database import type_name
-from cacheserver.keyspace.scan import parse_cursor
 from cacheserver.numbers import LLONG_MAX, parse_double, parse_ll
 from cacheserver.protocol.encoder import format_double
 from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, Raw
-from cacheserver.pubsub.glob import compile_glob
 from cacheserver.types.sorted_set import LexBound, SortedSet, parse_lex_bound, parse_score_bound
 
 XX_NX = CommandError("XX and NX options at the same time are not compatible")
@@ -47,7 +46,6 @@ LIMIT_NEGATIVE = CommandError("LIMIT can't be negative")
 NUMKEYS = CommandError("numkeys should be greater than 0")
 COUNT_POSITIVE = CommandError("count should be greater than 0")
 OUT_OF_RANGE = CommandError("value is out of range")
-INVALID_CURSOR = CommandError("invalid cursor")
 
 LONG_MAX = LLONG_MAX
 _MIN, _MAX = 0, 1
@@ -1433,31 +1431,6 @@ def zintercard(c: Any, argv: list[bytes]) -> int:
 # -- ZSCAN ------------------------------------------------------------------------------------------------
 
 
-def _parse_zscan_options(argv: list[bytes]) -> tuple[int, Any]:
-    """COUNT and MATCH of ZSCAN (``scanGenericCommand``'s parsing, after the key's type check)."""
-    count = 10
-    match = None
-    i = 3
-    n = len(argv)
-    while i < n:
-        if n - i < 2:
-            raise errors.SYNTAX
-        opt = argv[i].upper()
-        if opt == b"COUNT":
-            count = parse_ll(argv[i + 1])  # type: ignore[assignment]
-            if count is None:
-                raise errors.NOT_INTEGER
-            if count < 1:
-                raise errors.SYNTAX
-        elif opt == b"MATCH":
-            pattern = argv[i + 1]
-            match = None if pattern == b"*" else compile_glob(pattern)
-        else:
-            raise errors.SYNTAX
-        i += 2
-    return count, match
-
-
 @command(
     "zscan",
     -3,
@@ -1473,28 +1446,16 @@ def _parse_zscan_options(argv: list[bytes]) -> tuple[int, Any]:
     tips="nondeterministic_output",
 )
 def zscan(c: Any, argv: list[bytes]) -> list:
-    cursor = parse_cursor(argv[2])
-    if cursor is None:
-        raise INVALID_CURSOR
-    db = c.db
-    zs = _zset_read(db, argv[1])
+    cursor = scan_cursor(argv[2])
+    zs = _zset_read(c.db, argv[1])
     if zs is None:
         return [b"0", []]
-    count, match = _parse_zscan_options(argv)
     scores = zs.scores
-    if not zs.skiplist:
-        # A listpack is answered whole in one call, in score order, whatever COUNT says.
-        nxt = 0
-        batch = [m for _, m in zs.order]
-    else:
-        # Resumable cursors over the dict's insertion order (keyspace/scan.py), keyed to this value.
-        owner = (b"zscan", db.index, argv[1], id(zs))
-        nxt, batch = db.ks.scans.step(owner, scores, zs.removed, cursor, count)
+    # A listpack is answered whole in one call, in score order.
+    whole = None if zs.skiplist else [m for _, m in zs.order]
+    nxt, members = scan_collection(c, argv, cursor, "zscan", zs, scores, zs.removed, whole)
     out: list = []
-    for member in batch:
-        score = scores.get(member)
-        if score is None or (match is not None and not match(member)):
-            continue
+    for member in members:
         out.append(member)
-        out.append(format_double(score))
-    return [b"%d" % nxt, out]
+        out.append(format_double(scores[member]))
+    return [nxt, out]
