@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -199,3 +200,46 @@ def keyevents(target, r, *commands) -> list[tuple[bytes, bytes]]:
                 out.append((frame[6].split(b":", 1)[1], frame[8]))
     finally:
         sub.close()
+
+
+# -- blocking commands ----------------------------------------------------------------------------------
+
+
+def blocked_clients(r) -> int:
+    return int(r.info("clients")["blocked_clients"])
+
+
+def wait_blocked(r, n: int) -> None:
+    """Wait until the server counts exactly ``n`` blocked clients."""
+    deadline = time.monotonic() + 10
+    while blocked_clients(r) != n:
+        assert time.monotonic() < deadline, f"expected {n} blocked clients"
+        time.sleep(0.005)
+
+
+class Blocked(threading.Thread):
+    """Send one command on its own raw connection (it blocks there) and keep the reply."""
+
+    def __init__(self, target, *args) -> None:
+        super().__init__(daemon=True)
+        self.conn = RawConnection(target.host, target.port, timeout=20)
+        self.args = args
+        self.reply: bytes | None = None
+
+    def run(self) -> None:
+        self.reply = self.conn.command(*self.args)
+
+    def result(self) -> bytes:
+        self.join(20)
+        assert not self.is_alive()
+        self.conn.close()
+        return self.reply
+
+
+def block(target, r, *args) -> Blocked:
+    """Start ``args`` on a new connection and return once the server counts it as blocked."""
+    before = blocked_clients(r)
+    t = Blocked(target, *args)
+    t.start()
+    wait_blocked(r, before + 1)
+    return t

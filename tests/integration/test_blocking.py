@@ -6,48 +6,9 @@ The helpers wait for the server to report the client as blocked before pushing, 
 
 from __future__ import annotations
 
-import threading
 import time
 
-from helpers import RawConnection, encode_command
-
-
-def blocked_clients(r) -> int:
-    return int(r.info("clients")["blocked_clients"])
-
-
-def wait_blocked(r, n: int) -> None:
-    deadline = time.monotonic() + 10
-    while blocked_clients(r) != n:
-        assert time.monotonic() < deadline, f"expected {n} blocked clients"
-        time.sleep(0.005)
-
-
-class Blocked(threading.Thread):
-    """Send one command on its own raw connection and keep the reply."""
-
-    def __init__(self, target, *args) -> None:
-        super().__init__(daemon=True)
-        self.conn = RawConnection(target.host, target.port, timeout=20)
-        self.args = args
-        self.reply: bytes | None = None
-
-    def run(self) -> None:
-        self.reply = self.conn.command(*self.args)
-
-    def result(self) -> bytes:
-        self.join(20)
-        assert not self.is_alive()
-        self.conn.close()
-        return self.reply
-
-
-def block(target, r, *args) -> Blocked:
-    before = blocked_clients(r)
-    t = Blocked(target, *args)
-    t.start()
-    wait_blocked(r, before + 1)
-    return t
+from helpers import RawConnection, block, blocked_clients, encode_command, wait_blocked
 
 
 def test_waiters_are_served_in_the_order_they_blocked(target, r):

@@ -3,42 +3,7 @@ score printing, errors, encodings, keyspace effects and blocking pops."""
 
 from __future__ import annotations
 
-import threading
-import time
-
-from helpers import RawConnection
-
-
-class Blocked(threading.Thread):
-    """One command sent on its own raw connection (it blocks there); the reply is kept."""
-
-    def __init__(self, target, *args) -> None:
-        super().__init__(daemon=True)
-        self.conn = RawConnection(target.host, target.port, timeout=20)
-        self.args = args
-        self.reply: bytes | None = None
-
-    def run(self) -> None:
-        self.reply = self.conn.command(*self.args)
-
-    def result(self) -> bytes:
-        self.join(20)
-        assert not self.is_alive()
-        self.conn.close()
-        return self.reply
-
-
-def block(target, r, *args) -> Blocked:
-    """Start ``args`` on a new connection and return once the server counts it as blocked."""
-    before = int(r.info("clients")["blocked_clients"])
-    t = Blocked(target, *args)
-    t.start()
-    deadline = time.monotonic() + 10
-    while int(r.info("clients")["blocked_clients"]) != before + 1:
-        assert time.monotonic() < deadline, "the client did not block"
-        time.sleep(0.005)
-    return t
-
+from helpers import block
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
