@@ -95,20 +95,6 @@ def _long(arg: bytes) -> int:
     return v
 
 
-def _list_for_write(db: Any, key: bytes) -> List | None:
-    v = db.lookup(key)
-    if v is None or v.__class__ is List:
-        return v
-    raise WRONGTYPE
-
-
-def _list_for_read(db: Any, key: bytes) -> List | None:
-    v = db.lookup_read(key)
-    if v is None or v.__class__ is List:
-        return v
-    raise WRONGTYPE
-
-
 def elements_removed(db: Any, key: bytes, lst: List, event: bytes, count: int) -> None:
     """After popping ``count`` elements: the pop event, deletion of an emptied list (``del``), WATCH,
     dirty (Redis's listElementsRemoved)."""
@@ -224,7 +210,7 @@ def _pop(c: Any, argv: list[bytes], where: int) -> Any:
     count = parse_ll(argv[2])
     if count is None or count < 0:
         raise errors.MUST_BE_POSITIVE
-    lst = _list_for_write(db, key)
+    lst = db.get_typed(key, List, read=False)
     if lst is None:
         return NULL_ARRAY
     if not count:
@@ -259,7 +245,7 @@ def rpop(c: Any, argv: list[bytes]) -> Any:
 @command("llen", 2, flags="readonly fast", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Return the length of a list.", complexity="O(1)", syntax="key", key_specs=[_keyspec("RO")])
 def llen(c: Any, argv: list[bytes]) -> int:
-    lst = _list_for_read(c.db, argv[1])
+    lst = c.db.get_typed(argv[1], List)
     return 0 if lst is None else len(lst)
 
 
@@ -287,7 +273,7 @@ def lrange(c: Any, argv: list[bytes]) -> Any:
          "makes asking for the first or the last element of the list O(1).",
          syntax="key index", key_specs=[_keyspec("RO access")])
 def lindex(c: Any, argv: list[bytes]) -> bytes | None:
-    lst = _list_for_read(c.db, argv[1])
+    lst = c.db.get_typed(argv[1], List)
     if lst is None:
         return None
     return lst.get(_long(argv[2]))
@@ -359,7 +345,7 @@ def _modified(db: Any, key: bytes, event: bytes, dirty: int) -> None:
          "list is O(1).", syntax="key index element", key_specs=[_keyspec("RW update")])
 def lset(c: Any, argv: list[bytes]) -> Any:
     db = c.db
-    lst = _list_for_write(db, argv[1])
+    lst = db.get_typed(argv[1], List, read=False)
     if lst is None:
         raise errors.NO_SUCH_KEY
     if not lst.set_at(_long(argv[2]), argv[3]):
@@ -383,7 +369,7 @@ def linsert(c: Any, argv: list[bytes]) -> int:
     else:
         raise errors.SYNTAX
     db = c.db
-    lst = _list_for_write(db, argv[1])
+    lst = db.get_typed(argv[1], List, read=False)
     if lst is None:
         return 0
     if not lst.insert_at_pivot(argv[3], argv[4], after):
@@ -400,7 +386,7 @@ def lrem(c: Any, argv: list[bytes]) -> int:
     count = _long(argv[2])
     db = c.db
     key = argv[1]
-    lst = _list_for_write(db, key)
+    lst = db.get_typed(key, List, read=False)
     if lst is None:
         return 0
     removed = lst.remove_matches(argv[3], count)
@@ -425,7 +411,7 @@ def ltrim(c: Any, argv: list[bytes]) -> Any:
         raise errors.NOT_INTEGER
     db = c.db
     key = argv[1]
-    lst = _list_for_write(db, key)
+    lst = db.get_typed(key, List, read=False)
     if lst is None:
         return OK
     removed = lst.trim(start, end)
@@ -470,7 +456,7 @@ def move_element(db: Any, src_key: bytes, src: List, dst_key: bytes, wherefrom: 
 
 def _lmove(c: Any, src_key: bytes, dst_key: bytes, wherefrom: int, whereto: int) -> bytes | None:
     db = c.db
-    src = _list_for_write(db, src_key)
+    src = db.get_typed(src_key, List, read=False)
     if src is None:
         return None
     return move_element(db, src_key, src, dst_key, wherefrom, whereto)
@@ -537,7 +523,7 @@ def lmpop(c: Any, argv: list[bytes]) -> Any:
     keys, where, count = _parse_mpop(argv, 1)
     db = c.db
     for key in keys:
-        lst = _list_for_write(db, key)
+        lst = db.get_typed(key, List, read=False)
         if lst:
             return _pop_with_key(db, key, lst, where, count)
     return NULL_ARRAY
@@ -551,7 +537,7 @@ def _blocking_pop(c: Any, keys: list[bytes], where: int, timeout_arg: bytes, cou
     timeout_ms = parse_timeout(timeout_arg)
     db = c.db
     for key in keys:
-        lst = _list_for_write(db, key)
+        lst = db.get_typed(key, List, read=False)
         if lst:
             if count != -1:
                 return _pop_with_key(db, key, lst, where, count)
@@ -604,7 +590,7 @@ def blmpop(c: Any, argv: list[bytes]) -> Any:
 def _blocking_move(c: Any, src_key: bytes, dst_key: bytes, wherefrom: int, whereto: int, timeout_arg: bytes) -> Any:
     timeout_ms = parse_timeout(timeout_arg)
     db = c.db
-    src = _list_for_write(db, src_key)
+    src = db.get_typed(src_key, List, read=False)
     if src is not None:
         return move_element(db, src_key, src, dst_key, wherefrom, whereto)
     blocking = c.server.blocking

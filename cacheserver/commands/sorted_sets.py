@@ -84,20 +84,6 @@ def _numkeys_positions(numkeys_at: int, extra: tuple[int, ...] = ()):
     return positions
 
 
-def _zset_read(db: Any, key: bytes) -> SortedSet | None:
-    v = db.lookup_read(key)
-    if v is None or v.__class__ is SortedSet:
-        return v
-    raise WRONGTYPE
-
-
-def _zset_write(db: Any, key: bytes) -> SortedSet | None:
-    v = db.lookup(key)
-    if v is None or v.__class__ is SortedSet:
-        return v
-    raise WRONGTYPE
-
-
 def _before_insert(c: Any, zs: SortedSet, member: bytes) -> None:
     """Redis converts a listpack zset to a skiplist before an insert that would break its limits."""
     if not zs.skiplist:
@@ -213,7 +199,7 @@ def _zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
         scores.append(s)
     key = argv[1]
     db = c.db
-    zs = _zset_write(db, key)
+    zs = db.get_typed(key, SortedSet, read=False)
     if zs is None:
         if flags & _XX:
             return None if incr else 0
@@ -340,7 +326,7 @@ def zincrby(c: Any, argv: list[bytes]) -> Any:
 def zrem(c: Any, argv: list[bytes]) -> int:
     key = argv[1]
     db = c.db
-    zs = _zset_write(db, key)
+    zs = db.get_typed(key, SortedSet, read=False)
     if zs is None:
         return 0
     deleted = 0
@@ -373,7 +359,7 @@ def zrem(c: Any, argv: list[bytes]) -> int:
     key_specs=[_keyspec("RO")],
 )
 def zcard(c: Any, argv: list[bytes]) -> int:
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     return 0 if zs is None else len(zs.scores)
 
 
@@ -390,7 +376,7 @@ def zcard(c: Any, argv: list[bytes]) -> int:
     key_specs=[_keyspec("RO access")],
 )
 def zscore(c: Any, argv: list[bytes]) -> float | None:
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     return None if zs is None else zs.scores.get(argv[2])
 
 
@@ -407,7 +393,7 @@ def zscore(c: Any, argv: list[bytes]) -> float | None:
     key_specs=[_keyspec("RO access")],
 )
 def zmscore(c: Any, argv: list[bytes]) -> list:
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     if zs is None:
         return [None] * (len(argv) - 2)
     get = zs.scores.get
@@ -415,7 +401,7 @@ def zmscore(c: Any, argv: list[bytes]) -> list:
 
 
 def _zrank(c: Any, argv: list[bytes], reverse: bool) -> int | None:
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     return None if zs is None else zs.rank(argv[2], reverse)
 
 
@@ -534,7 +520,7 @@ def _zrange_generic(c: Any, argv: list[bytes], at: int, store: bool, rangetype: 
         bounds = _score_range(lo_arg, hi_arg)
     else:
         lex = _lex_range(lo_arg, hi_arg)
-    zs = _zset_read(c.db, argv[at])
+    zs = c.db.get_typed(argv[at], SortedSet)
     if zs is None:
         return [] if store else EMPTY_ARRAY
     if rangetype == _RANK:
@@ -716,7 +702,7 @@ def zrevrangebylex(c: Any, argv: list[bytes]) -> Any:
 )
 def zcount(c: Any, argv: list[bytes]) -> int:
     bounds = _score_range(argv[2], argv[3])
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     if zs is None:
         return 0
     first, last = zs.score_range(*bounds)
@@ -737,7 +723,7 @@ def zcount(c: Any, argv: list[bytes]) -> int:
 )
 def zlexcount(c: Any, argv: list[bytes]) -> int:
     lo, hi = _lex_range(argv[2], argv[3])
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     if zs is None:
         return 0
     first, last = zs.lex_range(lo, hi)
@@ -756,7 +742,7 @@ def _zremrange(c: Any, argv: list[bytes], rangetype: int, event: bytes) -> int:
         lex = _lex_range(argv[2], argv[3])
     key = argv[1]
     db = c.db
-    zs = _zset_write(db, key)
+    zs = db.get_typed(key, SortedSet, read=False)
     if zs is None:
         return 0
     if rangetype == _RANK:
@@ -863,7 +849,7 @@ def _zpop_minmax(c: Any, argv: list[bytes], where: int) -> Any:
             raise errors.MUST_BE_POSITIVE
     key = argv[1]
     db = c.db
-    zs = _zset_write(db, key)
+    zs = db.get_typed(key, SortedSet, read=False)
     if zs is None or count == 0:
         return EMPTY_ARRAY
     pairs = _pop(db, key, zs, where, 1 if count == -1 else count)
@@ -962,7 +948,7 @@ def zmpop(c: Any, argv: list[bytes]) -> Any:
     keys, where, count = _parse_mpop(argv, 1)
     db = c.db
     for key in keys:
-        zs = _zset_write(db, key)
+        zs = db.get_typed(key, SortedSet, read=False)
         if zs is not None:
             return [key, _nested_pairs(_pop(db, key, zs, where, count))]
     return NULL_ARRAY
@@ -980,7 +966,7 @@ def _blocking_pop(c: Any, keys: list[bytes], where: int, timeout_arg: bytes, cou
         return [key, _nested_pairs(_pop(db, key, zs, where, count))]
 
     for key in keys:
-        zs = _zset_write(db, key)
+        zs = db.get_typed(key, SortedSet, read=False)
         if zs is not None:
             return pop_reply(key, zs)
 
@@ -1064,7 +1050,7 @@ def _encoded_pick(member: bytes, score: float, withscores: bool, resp: int) -> b
 
 
 def _zrandmember_count(c: Any, key: bytes, count: int, withscores: bool) -> Any:
-    zs = _zset_read(c.db, key)
+    zs = c.db.get_typed(key, SortedSet)
     if zs is None or count == 0:
         return EMPTY_ARRAY
     order = zs.order
@@ -1119,7 +1105,7 @@ def zrandmember(c: Any, argv: list[bytes]) -> Any:
         if withscores and (count < -(LONG_MAX // 2) or count > LONG_MAX // 2):
             raise OUT_OF_RANGE
         return _zrandmember_count(c, argv[1], count, withscores)
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     if zs is None:
         return None
     return zs.order[random.randrange(len(zs.order))][1]
@@ -1447,7 +1433,7 @@ def zintercard(c: Any, argv: list[bytes]) -> int:
 )
 def zscan(c: Any, argv: list[bytes]) -> list:
     cursor = scan_cursor(argv[2])
-    zs = _zset_read(c.db, argv[1])
+    zs = c.db.get_typed(argv[1], SortedSet)
     if zs is None:
         return [b"0", []]
     scores = zs.scores

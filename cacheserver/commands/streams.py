@@ -160,20 +160,6 @@ def _long(arg: bytes, error: CommandError = errors.NOT_INTEGER) -> int:
 # -- lookups and replies -----------------------------------------------------------------------------------
 
 
-def _stream_read(db: Any, key: bytes) -> Stream | None:
-    v = db.lookup_read(key)
-    if v is None or v.__class__ is Stream:
-        return v
-    raise WRONGTYPE
-
-
-def _stream_write(db: Any, key: bytes) -> Stream | None:
-    v = db.lookup(key)
-    if v is None or v.__class__ is Stream:
-        return v
-    raise WRONGTYPE
-
-
 def _entry_payload(idb: bytes, argv: list[bytes], pos: int) -> tuple[bytes, tuple, int, int]:
     """(encoded entry, field names, estimated listpack bytes of the values, of the fields)."""
     n = len(argv) - pos
@@ -396,7 +382,7 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
          history=[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")])
 def xtrim(c: Any, argv: list[bytes]) -> int:
     trim = _parse_trim_args(c, argv, False)
-    s = _stream_write(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream, read=False)
     if s is None:
         return 0
     deleted = s.trim(trim.maxlen, trim.minid, trim.approx, trim.limit)
@@ -431,7 +417,7 @@ def _range(c: Any, argv: list[bytes], rev: bool) -> Any:
         start = _start_bound(argv[2])
         end = _end_bound(argv[3])
     count = _parse_count(argv, 4)
-    s = _stream_read(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream)
     if s is None or start > end:
         return EMPTY_ARRAY
     if count == 0:
@@ -461,7 +447,7 @@ def xrevrange(c: Any, argv: list[bytes]) -> Any:
          summary="Return the number of entries in a stream.", complexity="O(1)", syntax="key",
          key_specs=[_key_spec("RO")])
 def xlen(c: Any, argv: list[bytes]) -> int:
-    s = _stream_read(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream)
     return 0 if s is None else len(s.entries)
 
 
@@ -469,7 +455,7 @@ def xlen(c: Any, argv: list[bytes]) -> int:
          summary="Delete entries from a stream by ID.", complexity="O(1) for each single item to delete in the stream",
          syntax="key id [id ...]", key_specs=[_key_spec("RW delete")])
 def xdel(c: Any, argv: list[bytes]) -> int:
-    s = _stream_write(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream, read=False)
     if s is None:
         return 0
     ids = [parse_id(a) for a in argv[2:]]
@@ -509,7 +495,7 @@ def xsetid(c: Any, argv: list[bytes]) -> Any:
         else:
             raise errors.SYNTAX
         i += 2
-    s = _stream_write(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream, read=False)
     if s is None:
         raise NO_SUCH_KEY
     if s.entries:
@@ -646,7 +632,7 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
     for k in range(nstreams):
         key = keys[k]
         arg = argv[streams_at + nstreams + k]
-        s = _stream_read(db, key)
+        s = db.get_typed(key, Stream)
         streams.append(s)
         if xreadgroup:
             g = s.group(group_name) if s is not None else None
@@ -766,7 +752,7 @@ def _nogroup(key: bytes, group: bytes) -> CommandError:
 
 
 def _group_of(c: Any, key: bytes, name: bytes) -> tuple[Stream, ConsumerGroup]:
-    s = _stream_read(c.db, key)
+    s = c.db.get_typed(key, Stream)
     g = s.group(name) if s is not None else None
     if g is None:
         raise _nogroup(key, name)
@@ -781,7 +767,7 @@ def _entries_read_arg(arg: bytes) -> int:
 
 
 def _xgroup_target(c: Any, argv: list[bytes], mkstream: bool = False, need_group: bool = False) -> tuple:
-    s = _stream_write(c.db, argv[2])
+    s = c.db.get_typed(argv[2], Stream, read=False)
     if s is None and not mkstream:
         raise XGROUP_NEEDS_KEY
     g = s.group(argv[3]) if s is not None else None
@@ -929,7 +915,7 @@ def xgroup_help(c: Any, argv: list[bytes]) -> list:
          complexity="O(1) for each message ID processed.", syntax="key group id [id ...]",
          key_specs=[_key_spec("RW update")])
 def xack(c: Any, argv: list[bytes]) -> int:
-    s = _stream_read(c.db, argv[1])
+    s = c.db.get_typed(argv[1], Stream)
     g = s.group(argv[2]) if s is not None else None
     if g is None:
         return 0
@@ -1188,7 +1174,7 @@ def _pending_list(pel: Any, count: int, with_consumer: bool) -> list:
                   ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, "
                             "`entries-read` and `lag` fields")])
 def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
-    s = _stream_read(c.db, argv[2])
+    s = c.db.get_typed(argv[2], Stream)
     if s is None:
         raise NO_SUCH_KEY
     argc = len(argv)
@@ -1247,7 +1233,7 @@ def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
          key_specs=[_key_spec("RO access", 2)],
          history=[("7.0.0", "Added the `entries-read` and `lag` fields")])
 def xinfo_groups(c: Any, argv: list[bytes]) -> Any:
-    s = _stream_read(c.db, argv[2])
+    s = c.db.get_typed(argv[2], Stream)
     if s is None:
         raise NO_SUCH_KEY
     return [
@@ -1267,7 +1253,7 @@ def xinfo_groups(c: Any, argv: list[bytes]) -> Any:
          summary="Show the consumers of a consumer group.", complexity="O(1)", syntax="key group",
          tips="nondeterministic_output", key_specs=[_key_spec("RO access", 2)])
 def xinfo_consumers(c: Any, argv: list[bytes]) -> Any:
-    s = _stream_read(c.db, argv[2])
+    s = c.db.get_typed(argv[2], Stream)
     if s is None:
         raise NO_SUCH_KEY
     g = s.group(argv[3])
