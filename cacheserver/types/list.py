@@ -15,6 +15,22 @@ from collections import deque
 from itertools import islice
 
 
+def index_range(start: int, end: int, n: int) -> tuple[int, int]:
+    """Redis's inclusive ``start..end`` over ``n`` elements (LRANGE, LTRIM, ZRANGE by rank): negative
+    indexes count from the tail, then the range is clipped -> positions [lo, hi), (0, 0) when empty."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return 0, 0
+    if end >= n:
+        end = n - 1
+    return start, end + 1
+
+
 class List(deque):
     __slots__ = ()
 
@@ -44,22 +60,15 @@ class List(deque):
     def range(self, start: int, end: int) -> list[bytes]:
         """Elements ``start..end`` inclusive with Redis's clipping (LRANGE), walked from the nearer end."""
         n = len(self)
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
+        lo, hi = index_range(start, end, n)
+        if lo == hi:
             return []
-        if end >= n:
-            end = n - 1
-        skip_tail = n - 1 - end
-        if skip_tail < start:
-            out = list(islice(reversed(self), skip_tail, n - start))
+        skip_tail = n - hi
+        if skip_tail < lo:
+            out = list(islice(reversed(self), skip_tail, n - lo))
             out.reverse()
             return out
-        return list(islice(self, start, end + 1))
+        return list(islice(self, lo, hi))
 
     def pop_head(self, count: int) -> list[bytes]:
         """Remove and return up to ``count`` elements from the head, in list order."""
@@ -107,19 +116,11 @@ class List(deque):
     def trim(self, start: int, end: int) -> int:
         """Keep only ``start..end`` inclusive (LTRIM's clipping); returns how many elements were removed."""
         n = len(self)
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
+        ltrim, hi = index_range(start, end, n)
+        if ltrim == hi:
             self.clear()
             return n
-        if end >= n:
-            end = n - 1
-        ltrim = start
-        rtrim = n - 1 - end
+        rtrim = n - hi
         if ltrim + rtrim <= (n >> 1) + 64:
             # Popping costs per removed element, rebuilding per kept one: do the cheaper.
             popleft = self.popleft

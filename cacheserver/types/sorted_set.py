@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator
 
 from sortedcontainers import SortedList
 
+from cacheserver.types.list import index_range
+
 _INF = math.inf
 _nextafter = math.nextafter
 
@@ -274,18 +276,7 @@ class SortedSet:
 
     def rank_range(self, start: int, end: int) -> tuple[int, int]:
         """Redis's inclusive, negative-aware ``start..end`` rank range -> positions [lo, hi)."""
-        n = len(self.scores)
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
-            return 0, 0
-        if end >= n:
-            end = n - 1
-        return start, end + 1
+        return index_range(start, end, len(self.scores))
 
     def score_range(self, lo: float, lo_ex: bool, hi: float, hi_ex: bool) -> tuple[int, int]:
         """Positions [first, last) of the members whose score lies in the range."""
