@@ -243,3 +243,38 @@ def block(target, r, *args) -> Blocked:
     t.start()
     wait_blocked(r, before + 1)
     return t
+
+
+# -- caching library --------------------------------------------------------------------------------------
+
+
+def one_load_herd(caches, callers_per_cache: int, lease_waiters: int, value: str, join_timeout: float):
+    """Call ``get_or_load("hot")`` ``callers_per_cache`` times on each cache at once; the first caller's
+    loader holds until ``lease_waiters`` callers wait on its lease (the other caches; a cache's other
+    callers wait on its local single-flight) -> (one entry a load, the results)."""
+    holder_in = threading.Event()
+    release = threading.Event()
+    loads = []
+
+    def loader() -> str:
+        loads.append(1)
+        holder_in.set()
+        release.wait(5)
+        return value
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda c=c: results.append(c.get_or_load("hot", loader)))
+        for c in caches
+        for _ in range(callers_per_cache)
+    ]
+    threads[0].start()
+    holder_in.wait(5)
+    for t in threads[1:]:
+        t.start()
+    while sum(c.stats.lease_waits for c in caches) < lease_waiters:
+        pass
+    release.set()
+    for t in threads:
+        t.join(join_timeout)
+    return loads, results

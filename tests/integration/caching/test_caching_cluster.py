@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
+from helpers import one_load_herd
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
@@ -51,24 +51,7 @@ def test_tag_invalidation_spans_slots(cluster) -> None:
 def test_one_load_across_cluster_clients(cluster) -> None:
     clients = [_client(cluster) for _ in range(3)]
     caches = [Cache(c, ttl=5, lease_ms=3000, beta=None) for c in clients]
-    holder_in, release, loads, results = threading.Event(), threading.Event(), [], []
-
-    def loader() -> str:
-        loads.append(1)
-        holder_in.set()
-        release.wait(5)
-        return "v"
-
-    threads = [threading.Thread(target=lambda c=c: results.append(c.get_or_load("hot", loader))) for c in caches]
-    threads[0].start()
-    holder_in.wait(5)
-    for t in threads[1:]:
-        t.start()
-    while sum(c.stats.lease_waits for c in caches) < 2:
-        pass
-    release.set()
-    for t in threads:
-        t.join(10)
+    loads, results = one_load_herd(caches, 1, 2, "v", 10)
     assert loads == [1] and results == ["v"] * 3
     for c in clients:
         c.close()

@@ -7,6 +7,7 @@ import threading
 
 import redis
 import redis.asyncio
+from helpers import one_load_herd
 
 from cacheserver.caching import MISS, AsyncCache, Cache, CircuitBreaker, write_through
 from cacheserver.caching.backend import RedisBackend
@@ -66,28 +67,7 @@ def test_one_load_across_clients_and_waiters_woken_by_blpop(target) -> None:
     clients = [_client(target) for _ in range(3)]
     clients[0].flushall()
     caches = [Cache(c, ttl=5, lease_ms=3000, beta=None) for c in clients]
-    holder_in = threading.Event()
-    release = threading.Event()
-    loads = []
-
-    def loader() -> str:
-        loads.append(1)
-        holder_in.set()
-        release.wait(5)
-        return "v"
-
-    results = []
-    threads = [threading.Thread(target=lambda c=c: results.append(c.get_or_load("hot", loader)))
-               for c in caches for _ in range(4)]
-    threads[0].start()
-    holder_in.wait(5)
-    for t in threads[1:]:
-        t.start()
-    while sum(c.stats.lease_waits for c in caches) < 2:
-        pass
-    release.set()
-    for t in threads:
-        t.join(10)
+    loads, results = one_load_herd(caches, 4, 2, "v", 10)
     assert loads == [1] and results == ["v"] * 12
 
 

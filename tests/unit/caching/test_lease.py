@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from helpers import one_load_herd
+
 from cacheserver.caching import Cache, MemoryBackend, SystemClock
 from cacheserver.caching.lease import new_token
 
@@ -11,32 +13,7 @@ from cacheserver.caching.lease import new_token
 def test_one_load_fleet_wide_and_waiters_woken_with_the_entry() -> None:
     memory = MemoryBackend(SystemClock())
     caches = [Cache(memory, ttl=30, beta=None, lease_ms=5000) for _ in range(4)]
-    holder_in = threading.Event()
-    release = threading.Event()
-    loads = []
-
-    def loader() -> str:
-        loads.append(1)
-        holder_in.set()
-        release.wait(5)
-        return "value"
-
-    results = []
-    threads = [
-        threading.Thread(target=lambda c=c: results.append(c.get_or_load("hot", loader)))
-        for c in caches
-        for _ in range(5)
-    ]
-    threads[0].start()
-    holder_in.wait(5)
-    for t in threads[1:]:
-        t.start()
-    # every other cache (process) waits on the lease, its other callers on its local single-flight
-    while sum(c.stats.lease_waits for c in caches) < 3:
-        pass
-    release.set()
-    for t in threads:
-        t.join(5)
+    loads, results = one_load_herd(caches, 5, 3, "value", 5)
     assert loads == [1] and results == ["value"] * 20
     # waiters were handed the entry by the wake list: no process re-read the key after waking
     assert memory.commands["blpop"] == 3 and memory.commands["get"] == 24
