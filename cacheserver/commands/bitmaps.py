@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cacheserver import errors
+from cacheserver.commands.args import int_arg
 from cacheserver.commands.spec import command
 from cacheserver.commands.strings import keyspec, string_bytes
 from cacheserver.errors import CommandError
@@ -143,13 +144,6 @@ def _unit(arg: bytes) -> bool:
     raise errors.SYNTAX
 
 
-def _int(arg: bytes) -> int:
-    v = parse_ll(arg)
-    if v is None:
-        raise errors.NOT_INTEGER
-    return v
-
-
 @command(
     "bitcount",
     -2,
@@ -172,8 +166,8 @@ def bitcount(c: Any, argv: list[bytes]) -> int:
     if n == 2:
         return bitmap.count_bits(data)
     if n == 4 or n == 5:
-        start = _int(argv[2])
-        end = _int(argv[3])
+        start = int_arg(argv[2])
+        end = int_arg(argv[3])
         bit_unit = _unit(argv[4]) if n == 5 else False
         return bitmap.count_bits(data, start, end, bit_unit)
     raise errors.SYNTAX
@@ -193,7 +187,7 @@ def bitcount(c: Any, argv: list[bytes]) -> int:
     key_specs=[keyspec("RO access")],
 )
 def bitpos(c: Any, argv: list[bytes]) -> int:
-    bit = _int(argv[2])
+    bit = int_arg(argv[2])
     if bit != 0 and bit != 1:
         raise _BIT_ARGUMENT
     v = c.db.get_string(argv[1])
@@ -204,9 +198,9 @@ def bitpos(c: Any, argv: list[bytes]) -> int:
     if n == 3:
         return bitmap.bitpos(data, bit)
     if n <= 6:
-        start = _int(argv[3])
+        start = int_arg(argv[3])
         bit_unit = _unit(argv[5]) if n == 6 else False
-        end = _int(argv[4]) if n >= 5 else None
+        end = int_arg(argv[4]) if n >= 5 else None
         return bitmap.bitpos(data, bit, start, end, bit_unit)
     raise errors.SYNTAX
 
@@ -292,7 +286,7 @@ def _bitfield(c: Any, argv: list[bytes], read_only: bool) -> list:
         if code != _GET:
             writes = True
             highest = max(highest, offset + bits - 1)
-            value = _int(argv[j + 3])
+            value = int_arg(argv[j + 3])
         ops.append((code, signed, bits, offset, value, owtype))
         j += 3 if code == _GET else 4
     db = c.db

@@ -14,6 +14,7 @@ from typing import Any
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
+from cacheserver.commands.args import int_arg
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
@@ -86,13 +87,6 @@ def _side(arg: bytes) -> int:
     if side is None:
         raise errors.SYNTAX
     return side
-
-
-def _long(arg: bytes) -> int:
-    v = parse_ll(arg)
-    if v is None:
-        raise errors.NOT_INTEGER
-    return v
 
 
 def elements_removed(db: Any, key: bytes, lst: List, event: bytes, count: int) -> None:
@@ -276,7 +270,7 @@ def lindex(c: Any, argv: list[bytes]) -> bytes | None:
     lst = c.db.get_typed(argv[1], List)
     if lst is None:
         return None
-    return lst.get(_long(argv[2]))
+    return lst.get(int_arg(argv[2]))
 
 
 @command("lpos", -3, flags="readonly", keys=(1, 1, 1), group="list", since="6.0.6",
@@ -294,7 +288,7 @@ def lpos(c: Any, argv: list[bytes]) -> Any:
         more = j + 1 < n
         if opt == b"RANK" and more:
             j += 1
-            rank = _long(argv[j])
+            rank = int_arg(argv[j])
             if rank == 0:
                 raise RANK_ZERO
         elif opt == b"COUNT" and more:
@@ -348,7 +342,7 @@ def lset(c: Any, argv: list[bytes]) -> Any:
     lst = db.get_typed(argv[1], List, read=False)
     if lst is None:
         raise errors.NO_SUCH_KEY
-    if not lst.set_at(_long(argv[2]), argv[3]):
+    if not lst.set_at(int_arg(argv[2]), argv[3]):
         raise INDEX_OUT_OF_RANGE
     _modified(db, argv[1], b"lset", 1)
     return OK
@@ -383,7 +377,7 @@ def linsert(c: Any, argv: list[bytes]) -> int:
          complexity="O(N+M) where N is the length of the list and M is the number of elements removed.",
          syntax="key count element", key_specs=[_keyspec("RW delete")])
 def lrem(c: Any, argv: list[bytes]) -> int:
-    count = _long(argv[2])
+    count = int_arg(argv[2])
     db = c.db
     key = argv[1]
     lst = db.get_typed(key, List, read=False)
@@ -649,5 +643,5 @@ def client_unblock(c: Any, argv: list[bytes]) -> int:
             error = True
         elif reason != b"TIMEOUT":
             raise UNBLOCK_REASON
-    client_id = _long(argv[2])
+    client_id = int_arg(argv[2])
     return 1 if c.server.blocking.unblock(client_id, error) else 0

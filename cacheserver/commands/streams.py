@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any
 
 from cacheserver import errors
+from cacheserver.commands.args import int_arg
 from cacheserver.commands.spec import command
 from cacheserver.commands.table import container
 from cacheserver.errors import WRONGTYPE, CommandError, arg_text
@@ -150,13 +151,6 @@ def _end_bound(arg: bytes) -> int:
     return sid
 
 
-def _long(arg: bytes, error: CommandError = errors.NOT_INTEGER) -> int:
-    v = parse_ll(arg)
-    if v is None:
-        raise error
-    return v
-
-
 # -- lookups and replies -----------------------------------------------------------------------------------
 
 
@@ -266,7 +260,7 @@ def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
             elif more >= 2 and nxt == b"=":
                 i += 1
             if up == b"MAXLEN":
-                a.maxlen = _long(argv[i + 1])
+                a.maxlen = int_arg(argv[i + 1])
                 if a.maxlen < 0:
                     raise MAXLEN_NEGATIVE
             else:
@@ -274,7 +268,7 @@ def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
             i += 1
             strategy = True
         elif up == b"LIMIT" and more:
-            a.limit = _long(argv[i + 1])
+            a.limit = int_arg(argv[i + 1])
             if a.limit < 0:
                 raise LIMIT_NEGATIVE
             limit_given = True
@@ -400,7 +394,7 @@ def _parse_count(argv: list[bytes], pos: int) -> int:
     j = pos
     while j < len(argv):
         if argv[j].upper() == b"COUNT" and len(argv) - j - 1 >= 1:
-            count = _long(argv[j + 1])
+            count = int_arg(argv[j + 1])
             if count < 0:
                 count = 0
             j += 2
@@ -485,7 +479,7 @@ def xsetid(c: Any, argv: list[bytes]) -> Any:
         more = argc - 1 - i
         opt = argv[i].upper()
         if opt == b"ENTRIESADDED" and more:
-            entries_added = _long(argv[i + 1])
+            entries_added = int_arg(argv[i + 1])
             if entries_added < 0:
                 raise CommandError("entries_added must be positive")
         elif opt == b"MAXDELETEDID" and more:
@@ -597,7 +591,7 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
                 raise errors.TIMEOUT_NEGATIVE
         elif opt == b"COUNT" and more:
             i += 1
-            count = _long(argv[i])
+            count = int_arg(argv[i])
             if count < 0:
                 count = 0
         elif opt == b"STREAMS" and more:
@@ -760,7 +754,7 @@ def _group_of(c: Any, key: bytes, name: bytes) -> tuple[Stream, ConsumerGroup]:
 
 
 def _entries_read_arg(arg: bytes) -> int:
-    v = _long(arg)
+    v = int_arg(arg)
     if v < 0 and v != INVALID_ENTRIES_READ:
         raise ENTRIESREAD_RANGE
     return v
@@ -945,11 +939,11 @@ def xpending(c: Any, argv: list[bytes]) -> Any:
     if argc >= 6:
         at = 3
         if argv[3].upper() == b"IDLE":
-            minidle = _long(argv[4])
+            minidle = int_arg(argv[4])
             if argc < 8:
                 raise errors.SYNTAX
             at = 5
-        count = _long(argv[at + 2])
+        count = int_arg(argv[at + 2])
         if count < 0:
             count = 0
         start = _start_bound(argv[at])
@@ -1000,7 +994,7 @@ def _claimed(s: Stream, sid: int, justid: bool) -> Any:
 def xclaim(c: Any, argv: list[bytes]) -> Any:
     key = argv[1]
     s, g = _group_of(c, key, argv[2])
-    minidle = _long(argv[4], CommandError("Invalid min-idle-time argument for XCLAIM"))
+    minidle = int_arg(argv[4], CommandError("Invalid min-idle-time argument for XCLAIM"))
     if minidle < 0:
         minidle = 0
     argc = len(argv)
@@ -1026,13 +1020,13 @@ def xclaim(c: Any, argv: list[bytes]) -> Any:
             justid = True
         elif opt == b"IDLE" and more:
             j += 1
-            delivery = now - _long(argv[j], CommandError("Invalid IDLE option argument for XCLAIM"))
+            delivery = now - int_arg(argv[j], CommandError("Invalid IDLE option argument for XCLAIM"))
         elif opt == b"TIME" and more:
             j += 1
-            delivery = _long(argv[j], CommandError("Invalid TIME option argument for XCLAIM"))
+            delivery = int_arg(argv[j], CommandError("Invalid TIME option argument for XCLAIM"))
         elif opt == b"RETRYCOUNT" and more:
             j += 1
-            retrycount = _long(argv[j], CommandError("Invalid RETRYCOUNT option argument for XCLAIM"))
+            retrycount = int_arg(argv[j], CommandError("Invalid RETRYCOUNT option argument for XCLAIM"))
         elif opt == b"LASTID" and more:
             j += 1
             last_id = parse_id(argv[j])
@@ -1087,7 +1081,7 @@ def _claim_consumer(c: Any, key: bytes, g: ConsumerGroup, name: bytes) -> Any:
          history=[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared "
                             "from the PEL")])
 def xautoclaim(c: Any, argv: list[bytes]) -> Any:
-    minidle = _long(argv[4], CommandError("Invalid min-idle-time argument for XAUTOCLAIM"))
+    minidle = int_arg(argv[4], CommandError("Invalid min-idle-time argument for XAUTOCLAIM"))
     if minidle < 0:
         minidle = 0
     start = _start_bound(argv[5])
@@ -1187,7 +1181,7 @@ def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
         if argc == 6:
             if argv[4].upper() != b"COUNT":
                 raise _subcommand_syntax(c, argv)
-            count = _long(argv[5])
+            count = int_arg(argv[5])
             if count < 0:
                 count = 0
     nodes = s.node_count()
