@@ -6,6 +6,8 @@ command line (``SET k v EX 10 NX``), so handlers read options in order and fail 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cacheserver import errors
 from cacheserver.errors import CommandError
 from cacheserver.numbers import parse_double, parse_ll
@@ -16,6 +18,19 @@ def int_arg(arg: bytes, error: CommandError = errors.NOT_INTEGER) -> int:
     if v is None:
         raise error
     return v
+
+
+def numkeys_positions(numkeys_at: int, extra: tuple[int, ...] = ()) -> Callable[[list[bytes]], list[int]]:
+    """COMMAND GETKEYS for ``numkeys key [key ...]`` commands: the keys counted by ``argv[numkeys_at]``,
+    after the fixed key positions ``extra`` (all there is when numkeys is not a positive integer)."""
+
+    def positions(argv: list[bytes]) -> list[int]:
+        n = parse_ll(argv[numkeys_at]) if len(argv) > numkeys_at else None
+        if n is None or n <= 0:
+            return list(extra)
+        return [*extra, *range(numkeys_at + 1, min(numkeys_at + 1 + n, len(argv)))]
+
+    return positions
 
 
 def float_arg(arg: bytes, error: CommandError = errors.NOT_FLOAT) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
-from cacheserver.commands.args import int_arg
+from cacheserver.commands.args import int_arg, numkeys_positions
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
@@ -54,16 +54,6 @@ def _keynum_spec(begin: int) -> dict:
         "begin_search": {"type": "index", "spec": {"index": begin}},
         "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
     }
-
-
-def _numkeys_positions(numkeys_at: int):
-    def positions(argv: list[bytes]) -> list[int]:
-        n = parse_ll(argv[numkeys_at]) if len(argv) > numkeys_at else None
-        if n is None or n <= 0:
-            return []
-        return list(range(numkeys_at + 1, min(numkeys_at + 1 + n, len(argv))))
-
-    return positions
 
 
 _BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
@@ -511,7 +501,7 @@ def _pop_with_key(db: Any, key: bytes, lst: List, where: int, count: int) -> lis
 @command("lmpop", -4, flags="write", group="list", since="7.0.0",
          summary="Pop elements from the first non-empty list among several keys.",
          complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.",
-         syntax="numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", getkeys=_numkeys_positions(1),
+         syntax="numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", getkeys=numkeys_positions(1),
          key_specs=[_keynum_spec(1)])
 def lmpop(c: Any, argv: list[bytes]) -> Any:
     keys, where, count = _parse_mpop(argv, 1)
@@ -574,7 +564,7 @@ def brpop(c: Any, argv: list[bytes]) -> Any:
 @command("blmpop", -5, flags="write blocking", group="list", since="7.0.0",
          summary="Pop elements from the first non-empty list among several keys, blocking until one is available.",
          complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.",
-         syntax="timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", getkeys=_numkeys_positions(2),
+         syntax="timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", getkeys=numkeys_positions(2),
          key_specs=[_keynum_spec(2)])
 def blmpop(c: Any, argv: list[bytes]) -> Any:
     keys, where, count = _parse_mpop(argv, 2)

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from cacheserver import errors
+from cacheserver.commands.args import numkeys_positions
 from cacheserver.commands.spec import command
 from cacheserver.commands.table import container
 from cacheserver.errors import CommandError
@@ -36,13 +37,6 @@ def engine_of(server: Any) -> ScriptEngine:
     return eng
 
 
-def _numkeys_positions(argv: list[bytes]) -> list[int]:
-    n = parse_ll(argv[2]) if len(argv) > 2 else None
-    if n is None or n <= 0:
-        return []
-    return list(range(3, min(3 + n, len(argv))))
-
-
 def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
     spec: dict = {}
     if notes:
@@ -55,7 +49,7 @@ def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
     return [spec]
 
 
-_EVAL_FACTS = dict(group="scripting", getkeys=_numkeys_positions, complexity="Depends on the script that is executed.")
+_EVAL_FACTS = dict(group="scripting", getkeys=numkeys_positions(2), complexity="Depends on the script that is executed.")
 
 
 def _numkeys(argv: list[bytes], bad_numkeys: CommandError) -> int:

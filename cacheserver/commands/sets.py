@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 from cacheserver import errors
+from cacheserver.commands.args import numkeys_positions
 from cacheserver.commands.generic import keyspec, scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
@@ -388,7 +389,7 @@ def sinter(c: Any, argv: list[bytes]) -> SetReply:
              "begin_search": {"type": "index", "spec": {"index": 1}},
              "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
          }],
-         getkeys=lambda argv: _numkeys_positions(argv))
+         getkeys=numkeys_positions(1))
 def sintercard(c: Any, argv: list[bytes]) -> int:
     numkeys = parse_ll(argv[1])
     if numkeys is None or numkeys < 1:
@@ -410,13 +411,6 @@ def sintercard(c: Any, argv: list[bytes]) -> int:
         i += 1
     _, members = _intersection(c, argv[2 : 2 + numkeys], False, limit)
     return len(members)
-
-
-def _numkeys_positions(argv: list[bytes]) -> list[int]:
-    n = parse_ll(argv[1]) if len(argv) > 1 else None
-    if n is None or n <= 0:
-        return []
-    return list(range(2, min(2 + n, len(argv))))
 
 
 @command("sinterstore", -3, flags="write denyoom", keys=(1, -1, 1), group="set", since="1.0.0",

@@ -23,6 +23,7 @@ from typing import Any
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
+from cacheserver.commands.args import numkeys_positions
 from cacheserver.commands.generic import scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
@@ -70,18 +71,6 @@ def _keynum_spec(flags: str, begin: int) -> dict:
         "begin_search": {"type": "index", "spec": {"index": begin}},
         "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
     }
-
-
-def _numkeys_positions(numkeys_at: int, extra: tuple[int, ...] = ()):
-    """COMMAND GETKEYS for ``numkeys key [key ...]`` commands (``extra``: fixed key positions first)."""
-
-    def positions(argv: list[bytes]) -> list[int]:
-        n = parse_ll(argv[numkeys_at]) if len(argv) > numkeys_at else None
-        if n is None or n <= 0:
-            return list(extra)
-        return [*extra, *range(numkeys_at + 1, min(numkeys_at + 1 + n, len(argv)))]
-
-    return positions
 
 
 def _before_insert(c: Any, zs: SortedSet, member: bytes) -> None:
@@ -941,7 +930,7 @@ _MPOP_COMPLEXITY = (
     summary="Remove and return the lowest or highest scoring members of the first non-empty sorted set.",
     complexity=_MPOP_COMPLEXITY,
     syntax="numkeys key [key ...] <MIN | MAX> [COUNT count]",
-    getkeys=_numkeys_positions(1),
+    getkeys=numkeys_positions(1),
     key_specs=[_keynum_spec("RW access delete", 1)],
 )
 def zmpop(c: Any, argv: list[bytes]) -> Any:
@@ -1028,7 +1017,7 @@ def bzpopmax(c: Any, argv: list[bytes]) -> Any:
     "blocking until one is available.",
     complexity=_MPOP_COMPLEXITY,
     syntax="timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
-    getkeys=_numkeys_positions(2),
+    getkeys=numkeys_positions(2),
     key_specs=[_keynum_spec("RW access delete", 2)],
 )
 def bzmpop(c: Any, argv: list[bytes]) -> Any:
@@ -1308,7 +1297,7 @@ _WEIGHTED_SYNTAX = "[WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]"
     summary="Return the union of sorted sets (and sets), with weights and an aggregate.",
     complexity=_UNION_COMPLEXITY,
     syntax="numkeys key [key ...] " + _WEIGHTED_SYNTAX + " [WITHSCORES]",
-    getkeys=_numkeys_positions(1),
+    getkeys=numkeys_positions(1),
     key_specs=_OP_READ_KEYSPEC,
 )
 def zunion(c: Any, argv: list[bytes]) -> Any:
@@ -1324,7 +1313,7 @@ def zunion(c: Any, argv: list[bytes]) -> Any:
     summary="Return the intersection of sorted sets (and sets), with weights and an aggregate.",
     complexity=_INTER_COMPLEXITY,
     syntax="numkeys key [key ...] " + _WEIGHTED_SYNTAX + " [WITHSCORES]",
-    getkeys=_numkeys_positions(1),
+    getkeys=numkeys_positions(1),
     key_specs=_OP_READ_KEYSPEC,
 )
 def zinter(c: Any, argv: list[bytes]) -> Any:
@@ -1340,7 +1329,7 @@ def zinter(c: Any, argv: list[bytes]) -> Any:
     summary="Return the members of the first sorted set that are in none of the others.",
     complexity=_DIFF_COMPLEXITY,
     syntax="numkeys key [key ...] [WITHSCORES]",
-    getkeys=_numkeys_positions(1),
+    getkeys=numkeys_positions(1),
     key_specs=_OP_READ_KEYSPEC,
 )
 def zdiff(c: Any, argv: list[bytes]) -> Any:
@@ -1357,7 +1346,7 @@ def zdiff(c: Any, argv: list[bytes]) -> Any:
     summary="Store the union of sorted sets (and sets) in a key.",
     complexity=_UNION_COMPLEXITY,
     syntax="destination numkeys key [key ...] " + _WEIGHTED_SYNTAX,
-    getkeys=_numkeys_positions(2, (1,)),
+    getkeys=numkeys_positions(2, (1,)),
     key_specs=_OP_STORE_KEYSPEC,
 )
 def zunionstore(c: Any, argv: list[bytes]) -> int:
@@ -1374,7 +1363,7 @@ def zunionstore(c: Any, argv: list[bytes]) -> int:
     summary="Store the intersection of sorted sets (and sets) in a key.",
     complexity=_INTER_COMPLEXITY,
     syntax="destination numkeys key [key ...] " + _WEIGHTED_SYNTAX,
-    getkeys=_numkeys_positions(2, (1,)),
+    getkeys=numkeys_positions(2, (1,)),
     key_specs=_OP_STORE_KEYSPEC,
 )
 def zinterstore(c: Any, argv: list[bytes]) -> int:
@@ -1391,7 +1380,7 @@ def zinterstore(c: Any, argv: list[bytes]) -> int:
     summary="Store the members of the first sorted set that are in none of the others in a key.",
     complexity=_DIFF_COMPLEXITY,
     syntax="destination numkeys key [key ...]",
-    getkeys=_numkeys_positions(2, (1,)),
+    getkeys=numkeys_positions(2, (1,)),
     key_specs=_OP_STORE_KEYSPEC,
 )
 def zdiffstore(c: Any, argv: list[bytes]) -> int:
@@ -1407,7 +1396,7 @@ def zdiffstore(c: Any, argv: list[bytes]) -> int:
     summary="Count the members of the intersection of sorted sets (and sets), up to an optional limit.",
     complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
     syntax="numkeys key [key ...] [LIMIT limit]",
-    getkeys=_numkeys_positions(1),
+    getkeys=numkeys_positions(1),
     key_specs=_OP_READ_KEYSPEC,
 )
 def zintercard(c: Any, argv: list[bytes]) -> int:
