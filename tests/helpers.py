@@ -278,3 +278,34 @@ def one_load_herd(caches, callers_per_cache: int, lease_waiters: int, value: str
     for t in threads:
         t.join(join_timeout)
     return loads, results
+
+
+# -- in-process server --------------------------------------------------------------------------------------
+
+
+class InProcess:
+    """A Server on a manual clock driven without sockets: make clients, run commands, read reply bytes."""
+
+    def __init__(self) -> None:
+        from cacheserver.clock import ManualClock
+        from cacheserver.server import Server
+
+        self.clock = ManualClock()
+        self.server = Server(clock=self.clock)
+        self.ks = self.server.keyspace
+        self.db = self.ks.dbs[0]
+        self.next_id = 0
+
+    def client(self, send=None):
+        """A new client (ids 1, 2, ...); ``send`` receives what is pushed to it (dropped by default)."""
+        from cacheserver.network.client_state import ClientState
+
+        self.next_id += 1
+        return ClientState(self.next_id, self.server, send or (lambda data: None), lambda: None)
+
+    def run(self, c, *args) -> bytes:
+        """One command as client ``c`` (arguments: bytes, or anything str() spells) -> its reply bytes."""
+        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        out = bytearray()
+        self.server.dispatcher.run(c, [argv], out)
+        return bytes(out)

@@ -9,37 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import InProcess
 
 from cacheserver.blocking import parse_timeout
-from cacheserver.clock import ManualClock
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import ClientState
 from cacheserver.protocol.replies import NO_REPLY, NULL_ARRAY
-from cacheserver.server import Server
 from cacheserver.types.list import List
 
 
-class Harness:
+class Harness(InProcess):
+    """Clients are registered with the server (so blocking can find them) and keep what is pushed."""
+
     def __init__(self) -> None:
-        self.server = Server(clock=ManualClock())
-        self.ks = self.server.keyspace
-        self.db = self.ks.dbs[0]
+        super().__init__()
         self.sent: dict[int, list[bytes]] = {}
-        self._next = 0
 
     def client(self) -> ClientState:
-        self._next += 1
-        cid = self._next
-        self.sent[cid] = []
-        c = ClientState(cid, self.server, self.sent[cid].append, lambda: None)
-        self.server.clients[cid] = c
+        sent: list[bytes] = []
+        c = super().client(sent.append)
+        self.sent[c.id] = sent
+        self.server.clients[c.id] = c
         return c
-
-    def run(self, c: ClientState, *args: Any) -> bytes:
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        out = bytearray()
-        self.server.dispatcher.run(c, [argv], out)
-        return bytes(out)
 
 
 @pytest.fixture

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from cacheserver.clock import ManualClock
+from helpers import InProcess
+
 from cacheserver.keyspace import notifications as ev
 from cacheserver.network.client_state import ClientState
-from cacheserver.server import Server
 
 
-class Harness:
+class Harness(InProcess):
     def __init__(self) -> None:
-        self.server = Server(clock=ManualClock())
-        self.ks = self.server.keyspace
+        super().__init__()
         self.events: list[tuple[bytes, bytes]] = []
         self.ks.publish = lambda channel, message: self.events.append((channel, message)) or 1
         self.ks.notify_flags = ev.KEYEVENT | ev.ALL
-        self.client = ClientState(1, self.server, lambda data: None, lambda: None)
+        self.default = self.client()
 
     def run(self, *args: Any, c: ClientState | None = None) -> Any:
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        out = bytearray()
-        self.server.dispatcher.run(c or self.client, [argv], out)
-        return bytes(out)
+        return super().run(c or self.default, *args)
 
     def take(self) -> list[tuple[bytes, bytes]]:
         out, self.events[:] = [(ch.split(b":")[1], key) for ch, key in self.events], []

@@ -6,27 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cacheserver.clock import ManualClock
-from cacheserver.network.client_state import ClientState
-from cacheserver.server import Server
+from helpers import InProcess
 
-
-class Harness:
-    def __init__(self) -> None:
-        self.clock = ManualClock()
-        self.server = Server(clock=self.clock)
-        self.db = self.server.keyspace.dbs[0]
-        self.next_id = 0
-
-    def client(self) -> ClientState:
-        self.next_id += 1
-        return ClientState(self.next_id, self.server, lambda data: None, lambda: None)
-
-    def run(self, c: ClientState, *args: Any) -> bytes:
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        out = bytearray()
-        self.server.dispatcher.run(c, [argv], out)
-        return bytes(out)
+Harness = InProcess
 
 
 def test_watch_registers_each_key_once_and_unwatch_forgets() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from cacheserver.clock import ManualClock
-from cacheserver.network.client_state import ClientState
-from cacheserver.server import Server
+from helpers import InProcess
+
 from cacheserver.types.hash import Hash
 
 
@@ -46,15 +45,12 @@ def test_copy_keeps_type_order_and_encoding() -> None:
 
 
 def test_watch_sees_in_place_hash_changes() -> None:
-    server = Server(clock=ManualClock())
-    client = ClientState(1, server, lambda data: None, lambda: None)
-    watcher = ClientState(2, server, lambda data: None, lambda: None)
-    db = server.keyspace.dbs[0]
+    h = InProcess()
+    client, watcher = h.client(), h.client()
+    db = h.db
 
     def run(*args: str) -> bytes:
-        out = bytearray()
-        server.dispatcher.run(client, [[a.encode() for a in args]], out)
-        return bytes(out)
+        return h.run(client, *args)
 
     run("HSET", "h", "a", "1", "n", "1")
     for command in (("HSET", "h", "b", "2"), ("HSETNX", "h", "c", "3"), ("HDEL", "h", "c"),

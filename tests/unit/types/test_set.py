@@ -6,9 +6,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from cacheserver.clock import ManualClock
-from cacheserver.network.client_state import ClientState
-from cacheserver.server import Server
+from helpers import InProcess
+
 from cacheserver.types.set import Set
 
 
@@ -65,15 +64,12 @@ def test_pop_random_empties_the_set() -> None:
 
 
 def test_watch_sees_in_place_set_changes() -> None:
-    server = Server(clock=ManualClock())
-    client = ClientState(1, server, lambda data: None, lambda: None)
-    watcher = ClientState(2, server, lambda data: None, lambda: None)
-    db = server.keyspace.dbs[0]
+    h = InProcess()
+    client, watcher = h.client(), h.client()
+    db = h.db
 
     def run(*args: str) -> bytes:
-        out = bytearray()
-        server.dispatcher.run(client, [[a.encode() for a in args]], out)
-        return bytes(out)
+        return h.run(client, *args)
 
     run("SADD", "s", "a", "b", "c", "d", "e")
     run("SADD", "t", "z")
