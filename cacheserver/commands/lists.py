@@ -15,6 +15,7 @@ from typing import Any
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
 from cacheserver.commands.args import int_arg, numkeys_positions
+from cacheserver.commands.generic import keyspec
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
@@ -38,14 +39,6 @@ INDEX_OUT_OF_RANGE = CommandError("index out of range")
 _POP_EVENTS = (b"lpop", b"rpop")
 _PUSH_EVENTS = (b"lpush", b"rpush")
 _SIDES = {b"LEFT": HEAD, b"RIGHT": TAIL}
-
-
-def _keyspec(flags: str, begin: int = 1, lastkey: int = 0) -> dict:
-    return {
-        "flags": flags.split(),
-        "begin_search": {"type": "index", "spec": {"index": begin}},
-        "find_keys": {"type": "range", "spec": {"lastkey": lastkey, "keystep": 1, "limit": 0}},
-    }
 
 
 def _keynum_spec(begin: int) -> dict:
@@ -133,7 +126,7 @@ _PUSH_HISTORY = [("2.4.0", "Accepts multiple `element` arguments.")]
          summary="Prepend one or more elements to a list, creating it if needed.",
          complexity="O(1) for each element added, so O(N) to add N elements when the command is called with "
          "multiple arguments.", syntax="key element [element ...]", history=_PUSH_HISTORY,
-         key_specs=[_keyspec("RW insert")])
+         key_specs=[keyspec("RW insert")])
 def lpush(c: Any, argv: list[bytes]) -> int:
     return _push(c, argv, HEAD, False)
 
@@ -142,7 +135,7 @@ def lpush(c: Any, argv: list[bytes]) -> int:
          summary="Append one or more elements to a list, creating it if needed.",
          complexity="O(1) for each element added, so O(N) to add N elements when the command is called with "
          "multiple arguments.", syntax="key element [element ...]", history=_PUSH_HISTORY,
-         key_specs=[_keyspec("RW insert")])
+         key_specs=[keyspec("RW insert")])
 def rpush(c: Any, argv: list[bytes]) -> int:
     return _push(c, argv, TAIL, False)
 
@@ -151,7 +144,7 @@ def rpush(c: Any, argv: list[bytes]) -> int:
          summary="Prepend elements to a list only when the list exists.",
          complexity="O(1) for each element added, so O(N) to add N elements when the command is called with "
          "multiple arguments.", syntax="key element [element ...]",
-         history=[("4.0.0", "Accepts multiple `element` arguments.")], key_specs=[_keyspec("RW insert")])
+         history=[("4.0.0", "Accepts multiple `element` arguments.")], key_specs=[keyspec("RW insert")])
 def lpushx(c: Any, argv: list[bytes]) -> int:
     return _push(c, argv, HEAD, True)
 
@@ -160,7 +153,7 @@ def lpushx(c: Any, argv: list[bytes]) -> int:
          summary="Append elements to a list only when the list exists.",
          complexity="O(1) for each element added, so O(N) to add N elements when the command is called with "
          "multiple arguments.", syntax="key element [element ...]",
-         history=[("4.0.0", "Accepts multiple `element` arguments.")], key_specs=[_keyspec("RW insert")])
+         history=[("4.0.0", "Accepts multiple `element` arguments.")], key_specs=[keyspec("RW insert")])
 def rpushx(c: Any, argv: list[bytes]) -> int:
     return _push(c, argv, TAIL, True)
 
@@ -210,7 +203,7 @@ _POP_HISTORY = [("6.2.0", "Added the `count` argument.")]
 @command("lpop", -2, flags="write fast", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Remove and return the first elements of a list; the list is deleted when emptied.",
          complexity="O(N) where N is the number of elements returned", syntax="key [count]", history=_POP_HISTORY,
-         key_specs=[_keyspec("RW access delete")])
+         key_specs=[keyspec("RW access delete")])
 def lpop(c: Any, argv: list[bytes]) -> Any:
     return _pop(c, argv, HEAD)
 
@@ -218,7 +211,7 @@ def lpop(c: Any, argv: list[bytes]) -> Any:
 @command("rpop", -2, flags="write fast", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Remove and return the last elements of a list; the list is deleted when emptied.",
          complexity="O(N) where N is the number of elements returned", syntax="key [count]", history=_POP_HISTORY,
-         key_specs=[_keyspec("RW access delete")])
+         key_specs=[keyspec("RW access delete")])
 def rpop(c: Any, argv: list[bytes]) -> Any:
     return _pop(c, argv, TAIL)
 
@@ -227,7 +220,7 @@ def rpop(c: Any, argv: list[bytes]) -> Any:
 
 
 @command("llen", 2, flags="readonly fast", keys=(1, 1, 1), group="list", since="1.0.0",
-         summary="Return the length of a list.", complexity="O(1)", syntax="key", key_specs=[_keyspec("RO")])
+         summary="Return the length of a list.", complexity="O(1)", syntax="key", key_specs=[keyspec("RO")])
 def llen(c: Any, argv: list[bytes]) -> int:
     lst = c.db.get_typed(argv[1], List)
     return 0 if lst is None else len(lst)
@@ -237,7 +230,7 @@ def llen(c: Any, argv: list[bytes]) -> int:
          summary="Return a range of elements of a list.",
          complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end "
          "(HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
-         syntax="key start stop", key_specs=[_keyspec("RO access")])
+         syntax="key start stop", key_specs=[keyspec("RO access")])
 def lrange(c: Any, argv: list[bytes]) -> Any:
     start = parse_ll(argv[2])
     end = parse_ll(argv[3])
@@ -255,7 +248,7 @@ def lrange(c: Any, argv: list[bytes]) -> Any:
          summary="Return the element at an index of a list.",
          complexity="O(N) where N is the number of elements to traverse to get to the element at index. This "
          "makes asking for the first or the last element of the list O(1).",
-         syntax="key index", key_specs=[_keyspec("RO access")])
+         syntax="key index", key_specs=[keyspec("RO access")])
 def lindex(c: Any, argv: list[bytes]) -> bytes | None:
     lst = c.db.get_typed(argv[1], List)
     if lst is None:
@@ -268,7 +261,7 @@ def lindex(c: Any, argv: list[bytes]) -> bytes | None:
          complexity="O(N) where N is the number of elements in the list, for the average case. When searching for "
          "elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may "
          "run in constant time.", syntax="key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
-         key_specs=[_keyspec("RO access")])
+         key_specs=[keyspec("RO access")])
 def lpos(c: Any, argv: list[bytes]) -> Any:
     rank, count, maxlen = 1, -1, 0  # count -1: no COUNT option, reply a single index
     n = len(argv)
@@ -326,7 +319,7 @@ def _modified(db: Any, key: bytes, event: bytes, dirty: int) -> None:
 @command("lset", 4, flags="write denyoom", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Set the value of an element of a list by its index.",
          complexity="O(N) where N is the length of the list. Setting either the first or the last element of the "
-         "list is O(1).", syntax="key index element", key_specs=[_keyspec("RW update")])
+         "list is O(1).", syntax="key index element", key_specs=[keyspec("RW update")])
 def lset(c: Any, argv: list[bytes]) -> Any:
     db = c.db
     lst = db.get_typed(argv[1], List, read=False)
@@ -343,7 +336,7 @@ def lset(c: Any, argv: list[bytes]) -> Any:
          complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means "
          "that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting "
          "somewhere on the right end (tail) is O(N).", syntax="key <BEFORE | AFTER> pivot element",
-         key_specs=[_keyspec("RW insert")])
+         key_specs=[keyspec("RW insert")])
 def linsert(c: Any, argv: list[bytes]) -> int:
     side = argv[2].upper()
     if side == b"AFTER":
@@ -365,7 +358,7 @@ def linsert(c: Any, argv: list[bytes]) -> int:
 @command("lrem", 4, flags="write", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Remove elements equal to a value from a list.",
          complexity="O(N+M) where N is the length of the list and M is the number of elements removed.",
-         syntax="key count element", key_specs=[_keyspec("RW delete")])
+         syntax="key count element", key_specs=[keyspec("RW delete")])
 def lrem(c: Any, argv: list[bytes]) -> int:
     count = int_arg(argv[2])
     db = c.db
@@ -387,7 +380,7 @@ def lrem(c: Any, argv: list[bytes]) -> int:
 @command("ltrim", 4, flags="write", keys=(1, 1, 1), group="list", since="1.0.0",
          summary="Trim a list to a range of its elements.",
          complexity="O(N) where N is the number of elements to be removed by the operation.",
-         syntax="key start stop", key_specs=[_keyspec("RW delete")])
+         syntax="key start stop", key_specs=[keyspec("RW delete")])
 def ltrim(c: Any, argv: list[bytes]) -> Any:
     start = parse_ll(argv[2])
     end = parse_ll(argv[3])
@@ -449,7 +442,7 @@ def _lmove(c: Any, src_key: bytes, dst_key: bytes, wherefrom: int, whereto: int)
 @command("lmove", 5, flags="write denyoom", keys=(1, 2, 1), group="list", since="6.2.0",
          summary="Pop an element from one end of a list, push it to one end of another, and return it.",
          complexity="O(1)", syntax="source destination <LEFT | RIGHT> <LEFT | RIGHT>",
-         key_specs=[_keyspec("RW access delete"), _keyspec("RW insert", begin=2)])
+         key_specs=[keyspec("RW access delete"), keyspec("RW insert", begin=2)])
 def lmove(c: Any, argv: list[bytes]) -> bytes | None:
     wherefrom = _side(argv[3])
     whereto = _side(argv[4])
@@ -460,7 +453,7 @@ def lmove(c: Any, argv: list[bytes]) -> bytes | None:
          summary="Pop the last element of a list, push it to the head of another, and return it.",
          complexity="O(1)", syntax="source destination", deprecated_since="6.2.0",
          replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments", doc_flags="deprecated",
-         key_specs=[_keyspec("RW access delete"), _keyspec("RW insert", begin=2)])
+         key_specs=[keyspec("RW access delete"), keyspec("RW insert", begin=2)])
 def rpoplpush(c: Any, argv: list[bytes]) -> bytes | None:
     return _lmove(c, argv[1], argv[2], TAIL, HEAD)
 
@@ -548,7 +541,7 @@ _BPOP_HISTORY = [("6.0.0", "`timeout` is interpreted as a double instead of an i
 @command("blpop", -3, flags="write noscript blocking", keys=(1, -2, 1), group="list", since="2.0.0",
          summary="Pop the first element of the first non-empty list, blocking until one is available.",
          complexity="O(N) where N is the number of provided keys.", syntax="key [key ...] timeout",
-         history=_BPOP_HISTORY, key_specs=[_keyspec("RW access delete", lastkey=-2)])
+         history=_BPOP_HISTORY, key_specs=[keyspec("RW access delete", lastkey=-2)])
 def blpop(c: Any, argv: list[bytes]) -> Any:
     return _blocking_pop(c, argv[1:-1], HEAD, argv[-1], -1)
 
@@ -556,7 +549,7 @@ def blpop(c: Any, argv: list[bytes]) -> Any:
 @command("brpop", -3, flags="write noscript blocking", keys=(1, -2, 1), group="list", since="2.0.0",
          summary="Pop the last element of the first non-empty list, blocking until one is available.",
          complexity="O(N) where N is the number of provided keys.", syntax="key [key ...] timeout",
-         history=_BPOP_HISTORY, key_specs=[_keyspec("RW access delete", lastkey=-2)])
+         history=_BPOP_HISTORY, key_specs=[keyspec("RW access delete", lastkey=-2)])
 def brpop(c: Any, argv: list[bytes]) -> Any:
     return _blocking_pop(c, argv[1:-1], TAIL, argv[-1], -1)
 
@@ -596,7 +589,7 @@ def _blocking_move(c: Any, src_key: bytes, dst_key: bytes, wherefrom: int, where
 @command("blmove", 6, flags="write denyoom noscript blocking", keys=(1, 2, 1), group="list", since="6.2.0",
          summary="Pop an element from a list, push it to another list and return it; block until one is available.",
          complexity="O(1)", syntax="source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout",
-         key_specs=[_keyspec("RW access delete"), _keyspec("RW insert", begin=2)])
+         key_specs=[keyspec("RW access delete"), keyspec("RW insert", begin=2)])
 def blmove(c: Any, argv: list[bytes]) -> Any:
     wherefrom = _side(argv[3])
     whereto = _side(argv[4])
@@ -608,7 +601,7 @@ def blmove(c: Any, argv: list[bytes]) -> Any:
          "is available.", complexity="O(1)", syntax="source destination timeout",
          history=_BPOP_HISTORY, deprecated_since="6.2.0",
          replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments", doc_flags="deprecated",
-         key_specs=[_keyspec("RW access delete"), _keyspec("RW insert", begin=2)])
+         key_specs=[keyspec("RW access delete"), keyspec("RW insert", begin=2)])
 def brpoplpush(c: Any, argv: list[bytes]) -> Any:
     return _blocking_move(c, argv[1], argv[2], TAIL, HEAD, argv[3])
 

@@ -24,7 +24,7 @@ from typing import Any
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
 from cacheserver.commands.args import numkeys_positions
-from cacheserver.commands.generic import scan_collection, scan_cursor
+from cacheserver.commands.generic import keyspec, scan_collection, scan_cursor
 from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
@@ -55,14 +55,6 @@ _SET_TYPE = "set"
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
-
-
-def _keyspec(flags: str, begin: int = 1, lastkey: int = 0) -> dict:
-    return {
-        "flags": flags.split(),
-        "begin_search": {"type": "index", "spec": {"index": begin}},
-        "find_keys": {"type": "range", "spec": {"lastkey": lastkey, "keystep": 1, "limit": 0}},
-    }
 
 
 def _keynum_spec(flags: str, begin: int) -> dict:
@@ -238,7 +230,7 @@ def _zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
     summary="Add members with scores to a sorted set, or update their scores.",
     complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.",
     syntax="key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
-    key_specs=[_keyspec("RW update")],
+    key_specs=[keyspec("RW update")],
     history=[
         ("2.4.0", "Accepts multiple elements."),
         ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
@@ -292,7 +284,7 @@ def zadd(c: Any, argv: list[bytes]) -> Any:
     summary="Increment the score of a member of a sorted set.",
     complexity="O(log(N)) where N is the number of elements in the sorted set.",
     syntax="key increment member",
-    key_specs=[_keyspec("RW access update")],
+    key_specs=[keyspec("RW access update")],
 )
 def zincrby(c: Any, argv: list[bytes]) -> Any:
     return _zadd_generic(c, argv, _INCR)
@@ -309,7 +301,7 @@ def zincrby(c: Any, argv: list[bytes]) -> Any:
     complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of "
     "elements to be removed.",
     syntax="key member [member ...]",
-    key_specs=[_keyspec("RW delete")],
+    key_specs=[keyspec("RW delete")],
     history=[("2.4.0", "Accepts multiple elements.")],
 )
 def zrem(c: Any, argv: list[bytes]) -> int:
@@ -345,7 +337,7 @@ def zrem(c: Any, argv: list[bytes]) -> int:
     summary="Return the number of members of a sorted set.",
     complexity="O(1)",
     syntax="key",
-    key_specs=[_keyspec("RO")],
+    key_specs=[keyspec("RO")],
 )
 def zcard(c: Any, argv: list[bytes]) -> int:
     zs = c.db.get_typed(argv[1], SortedSet)
@@ -362,7 +354,7 @@ def zcard(c: Any, argv: list[bytes]) -> int:
     summary="Return the score of a member of a sorted set.",
     complexity="O(1)",
     syntax="key member",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
 )
 def zscore(c: Any, argv: list[bytes]) -> float | None:
     zs = c.db.get_typed(argv[1], SortedSet)
@@ -379,7 +371,7 @@ def zscore(c: Any, argv: list[bytes]) -> float | None:
     summary="Return the scores of several members of a sorted set.",
     complexity="O(N) where N is the number of members being requested.",
     syntax="key member [member ...]",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
 )
 def zmscore(c: Any, argv: list[bytes]) -> list:
     zs = c.db.get_typed(argv[1], SortedSet)
@@ -404,7 +396,7 @@ def _zrank(c: Any, argv: list[bytes], reverse: bool) -> int | None:
     summary="Return the rank of a member in a sorted set, lowest score first.",
     complexity="O(log(N))",
     syntax="key member",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
 )
 def zrank(c: Any, argv: list[bytes]) -> int | None:
     return _zrank(c, argv, False)
@@ -420,7 +412,7 @@ def zrank(c: Any, argv: list[bytes]) -> int | None:
     summary="Return the rank of a member in a sorted set, highest score first.",
     complexity="O(log(N))",
     syntax="key member",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
 )
 def zrevrank(c: Any, argv: list[bytes]) -> int | None:
     return _zrank(c, argv, True)
@@ -532,7 +524,7 @@ def _zrange_generic(c: Any, argv: list[bytes], at: int, store: bool, rangetype: 
     return _range_reply(c, pairs, withscores)
 
 
-_RANGE_KEYSPEC = [_keyspec("RO access")]
+_RANGE_KEYSPEC = [keyspec("RO access")]
 _RANGE_COMPLEXITY = (
     "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."
 )
@@ -566,7 +558,7 @@ def zrange(c: Any, argv: list[bytes]) -> Any:
     complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
     "elements stored into the destination key.",
     syntax="dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
-    key_specs=[_keyspec("OW update"), _keyspec("RO access", begin=2)],
+    key_specs=[keyspec("OW update"), keyspec("RO access", begin=2)],
 )
 def zrangestore(c: Any, argv: list[bytes]) -> int:
     pairs = _zrange_generic(c, argv, 2, True, _AUTO, _AUTO)
@@ -749,7 +741,7 @@ def _zremrange(c: Any, argv: list[bytes], rangetype: int, event: bytes) -> int:
     return deleted
 
 
-_REMRANGE_KEYSPEC = [_keyspec("RW delete")]
+_REMRANGE_KEYSPEC = [keyspec("RW delete")]
 _REMRANGE_COMPLEXITY = (
     "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements "
     "removed by the operation."
@@ -847,7 +839,7 @@ def _zpop_minmax(c: Any, argv: list[bytes], where: int) -> Any:
     return _flat_pairs(pairs)
 
 
-_POP_KEYSPEC = [_keyspec("RW access delete")]
+_POP_KEYSPEC = [keyspec("RW access delete")]
 _POP_COMPLEXITY = (
     "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."
 )
@@ -982,7 +974,7 @@ _BPOP_HISTORY = [("6.0.0", "`timeout` is interpreted as a double instead of an i
     "until one is available.",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     syntax="key [key ...] timeout",
-    key_specs=[_keyspec("RW access delete", lastkey=-2)],
+    key_specs=[keyspec("RW access delete", lastkey=-2)],
     history=_BPOP_HISTORY,
 )
 def bzpopmin(c: Any, argv: list[bytes]) -> Any:
@@ -1000,7 +992,7 @@ def bzpopmin(c: Any, argv: list[bytes]) -> Any:
     "until one is available.",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     syntax="key [key ...] timeout",
-    key_specs=[_keyspec("RW access delete", lastkey=-2)],
+    key_specs=[keyspec("RW access delete", lastkey=-2)],
     history=_BPOP_HISTORY,
 )
 def bzpopmax(c: Any, argv: list[bytes]) -> Any:
@@ -1077,7 +1069,7 @@ def _zrandmember_count(c: Any, key: bytes, count: int, withscores: bool) -> Any:
     summary="Return random members of a sorted set.",
     complexity="O(N) where N is the number of members returned",
     syntax="key [count [WITHSCORES]]",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
     tips="nondeterministic_output",
 )
 def zrandmember(c: Any, argv: list[bytes]) -> Any:
@@ -1272,7 +1264,7 @@ def _zsetop_store(c: Any, argv: list[bytes], op: int) -> int:
 
 
 _OP_READ_KEYSPEC = [_keynum_spec("RO access", 1)]
-_OP_STORE_KEYSPEC = [_keyspec("OW update"), _keynum_spec("RO access", 2)]
+_OP_STORE_KEYSPEC = [keyspec("OW update"), _keynum_spec("RO access", 2)]
 _UNION_COMPLEXITY = (
     "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of "
     "elements in the resulting sorted set."
@@ -1417,7 +1409,7 @@ def zintercard(c: Any, argv: list[bytes]) -> int:
     complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the "
     "cursor to return back to 0. N is the number of elements inside the collection.",
     syntax="key cursor [MATCH pattern] [COUNT count]",
-    key_specs=[_keyspec("RO access")],
+    key_specs=[keyspec("RO access")],
     tips="nondeterministic_output",
 )
 def zscan(c: Any, argv: list[bytes]) -> list:
