@@ -30,10 +30,11 @@ forgotten; CLIENT UNBLOCK answers with the timeout reply or the ``-UNBLOCKED`` e
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from math import ceil
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from cacheserver import errors
 from cacheserver.errors import CommandError

@@ -15,7 +15,8 @@ import signal
 import sys
 import time
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cacheserver import __version__, errors
 from cacheserver.blocking import Blocking

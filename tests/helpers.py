@@ -111,7 +111,7 @@ class RawConnection:
                 if not chunk:
                     return True
                 self.buf += chunk
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             return False
         except ConnectionResetError:
             return True

@@ -6,19 +6,25 @@ from types import ModuleType
 
 
 def all_modules() -> list[ModuleType]:
-    from cacheserver.commands import client, connection, introspection, server, strings
-    from cacheserver.commands import generic
-    from cacheserver.commands import hyperloglog
-    from cacheserver.commands import bitmaps
-    from cacheserver.commands import lists
-    from cacheserver.commands import sorted_sets
-    from cacheserver.commands import pubsub
-    from cacheserver.commands import hashes
-    from cacheserver.commands import sets
-    from cacheserver.commands import sort
-    from cacheserver.commands import transactions
-    from cacheserver.commands import streams
-    from cacheserver.commands import memory
-    from cacheserver.commands import scripting
+    from cacheserver.commands import (
+        bitmaps,
+        client,
+        connection,
+        generic,
+        hashes,
+        hyperloglog,
+        introspection,
+        lists,
+        memory,
+        pubsub,
+        scripting,
+        server,
+        sets,
+        sort,
+        sorted_sets,
+        streams,
+        strings,
+        transactions,
+    )
 
     return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory, scripting]

@@ -11,7 +11,8 @@ explicit list of modules, never as a side effect of importing one.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Handler = Callable[[Any, list], Any]
 

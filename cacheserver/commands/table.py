@@ -7,8 +7,9 @@ with subcommands (CONFIG, CLIENT, ...) is a container spec whose handler dispatc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any
 
 from cacheserver.commands.spec import CommandSpec
 from cacheserver.errors import unknown_subcommand, wrong_arity

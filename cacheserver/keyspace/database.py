@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import heapq
 import random
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from cacheserver.clock import Clock
 from cacheserver.errors import WRONGTYPE
 from cacheserver.keyspace import expiry
+from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.memory import (
     EXPIRE_ENTRY,
     KEY_ENTRY,
@@ -43,13 +45,12 @@ from cacheserver.keyspace.memory import (
     int_size,
     value_size,
 )
-from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.scan import ScanCursors
 from cacheserver.numbers import parse_ll
-from cacheserver.types.list import List
-from cacheserver.types.sorted_set import SortedSet
 from cacheserver.types.hash import Hash
+from cacheserver.types.list import List
 from cacheserver.types.set import Set
+from cacheserver.types.sorted_set import SortedSet
 from cacheserver.types.stream import Stream
 
 _MISSING = object()

@@ -39,8 +39,9 @@ position 0 whenever its snapshot is gone. Cursors are only meaningful to the ser
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Collection, Hashable
 from itertools import islice
-from typing import Any, Collection, Hashable
+from typing import Any
 
 CURSOR_MAX = (1 << 64) - 1
 _POSITION_BITS = 32

@@ -7,7 +7,8 @@ the connection gives it a ``send`` callable for out-of-band replies (pub/sub, un
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from cacheserver.protocol import encoder
 

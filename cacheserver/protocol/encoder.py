@@ -8,7 +8,8 @@ of the server; ``errors`` only for the error type.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cacheserver.errors import CommandError
 from cacheserver.protocol.replies import (

@@ -23,8 +23,8 @@ plain ``re`` character-class sequence. Common shapes (no special character, ``pr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 Matcher = Callable[[bytes], bool]
 

@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from helpers import IN_CI
-
 import redis
+from helpers import IN_CI
 
 VERSIONS = ["5.3.1", "6.4.0", "7.4.1"]
 CACHE = Path(os.environ.get("CACHESERVER_TEST_CACHE", Path.home() / ".cache" / "cacheserver-tests"))

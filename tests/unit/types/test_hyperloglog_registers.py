@@ -117,7 +117,7 @@ def test_raw_max_is_registerwise_maximum() -> None:
     rng = random.Random(13)
     a = bytes(rng.getrandbits(6) for _ in range(H.REGISTERS))
     b = bytes(rng.getrandbits(6) for _ in range(H.REGISTERS))
-    assert bytes(H.raw_max(a, b)) == bytes(max(x, y) for x, y in zip(a, b))
+    assert bytes(H.raw_max(a, b)) == bytes(max(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_raw_histogram_counts_every_value() -> None:
