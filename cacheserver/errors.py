@@ -47,10 +47,6 @@ class ProtocolError(Exception):
         return b"-ERR Protocol error: " + self.message.encode() + b"\r\n"
 
 
-def err(message: str) -> CommandError:
-    return CommandError(message)
-
-
 def arg_text(arg: bytes, limit: int = 128) -> str:
     """An argument as Redis prints it inside an error (``%.128s``): raw bytes, cut at ``limit``."""
     return arg[:limit].decode("utf-8", "surrogateescape")

@@ -79,9 +79,6 @@ def format_double(d: float) -> bytes:
     return b"%.17g" % d
 
 
-def format_ll(v: int) -> bytes:
-    return b"%d" % v
-
 
 # -- long double (x87 80-bit: 64-bit mantissa) for INCRBYFLOAT ------------------------------------------
 #

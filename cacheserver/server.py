@@ -98,9 +98,6 @@ class Server:
         self._stopped: asyncio.Event | None = None
         self.shutdown_requested = False
         self.cron_loops = 0
-        self.pause_until_ms = 0
-        self.pause_writes_only = False
-        self.paused_clients: list[ClientState] = []
         self.client_pause: Any = None  # commands.client.Pause, made by the first CLIENT PAUSE
         self.no_touch_gate: Callable[[ClientState, Any, list[bytes]], None] | None = None  # CLIENT NO-TOUCH
         self._gate_checks: list[Callable[[ClientState, Any, list[bytes]], CommandError | None]] = []

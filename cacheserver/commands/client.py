@@ -433,8 +433,6 @@ class Pause:
             self.all = all_commands
             self.until_ms = until_ms
             server.add_gate(self.check)
-        server.pause_until_ms = self.until_ms
-        server.pause_writes_only = not self.all
         if self.timer is not None:
             self.timer.cancel()
         if server.loop is not None:
@@ -455,10 +453,8 @@ class Pause:
             self.timer.cancel()
             self.timer = None
         self.active = False
-        server.pause_until_ms = 0
         server.remove_gate(self.check)
         clients, self.clients = self.clients, []
-        server.paused_clients = self.clients
         for c in clients:
             if c.blocked is PAUSED:
                 c.blocked = None
@@ -476,7 +472,6 @@ class Pause:
             return None
         c.blocked = PAUSED
         self.clients.append(c)
-        self.server.paused_clients = self.clients
         return None
 
 

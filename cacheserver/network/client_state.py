@@ -57,11 +57,9 @@ class ClientState:
         "closed",
         "send",
         "close",
-        "kill_reason",
         "transport_info",
         "tracking",
         "unix",
-        "paused_requests",
     )
 
     def __init__(self, client_id: int, server: Any, send: Callable[[bytes], None], close: Callable[[], None]) -> None:
@@ -99,11 +97,9 @@ class ClientState:
         self.closed = False
         self.send = send
         self.close = close
-        self.kill_reason = ""
         self.transport_info: Callable[[], dict] | None = None
         self.tracking = False
         self.unix = False
-        self.paused_requests = None
         self.gated = False
         self.update_gate()
 
