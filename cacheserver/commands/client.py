@@ -385,11 +385,8 @@ class NoTouch:
     def check(self, c: Any, spec: Any, argv: list[bytes]) -> None:
         if spec.name == "touch":
             return
-        sub = spec.subcommands.get(argv[1].lower()) if spec.subcommands and len(argv) > 1 else spec
-        if sub is None:
-            return
         lru = c.db.lru
-        for i in sub.key_positions(argv):
+        for i in spec.key_positions(argv):  # spec is already the subcommand's (the dispatcher resolves it)
             key = argv[i]
             stamp = lru.get(key)
             if stamp is not None:
@@ -476,8 +473,6 @@ class Pause:
 
 
 def _may_write(c: Any, spec: Any, argv: list[bytes]) -> bool:
-    if spec.subcommands is not None and len(argv) > 1:
-        spec = spec.subcommands.get(argv[1].lower()) or spec
     if spec.is_write or "may_replicate" in spec.flags:
         return True
     if spec.name == "exec" and c.multi:

@@ -364,10 +364,8 @@ class MonitorFeed:
         server = self.server
         if not server.monitors or c.is_monitor:
             return
-        sub = spec
-        if spec.subcommands is not None and len(argv) > 1:
-            sub = spec.subcommands.get(argv[1].lower()) or spec
-        if "admin" in sub.flags or "skip_monitor" in sub.flags or "admin" in spec.flags:
+        # ``spec`` is the subcommand's when there is one: the dispatcher and EXEC resolve it first.
+        if "admin" in spec.flags or "skip_monitor" in spec.flags:
             return
         now = time.time()
         where = f"unix:{c.addr[:-2]}" if c.unix else c.addr
