@@ -73,9 +73,11 @@ def parse_double(s: bytes) -> float | None:
 
 
 def format_double(d: float) -> bytes:
-    """A double in replies as Redis 7.0 prints it: ``%.17g``; ``inf``, ``-inf``."""
+    """A double as Redis 7.0 prints it in replies: ``%.17g``, with inf/-inf/nan spelled out."""
     if math.isinf(d):
         return b"inf" if d > 0 else b"-inf"
+    if d != d:
+        return b"nan"
     return b"%.17g" % d
 
 

@@ -29,8 +29,7 @@ from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.database import type_name
-from cacheserver.numbers import LLONG_MAX, parse_double, parse_ll
-from cacheserver.protocol.encoder import format_double
+from cacheserver.numbers import LLONG_MAX, format_double, parse_double, parse_ll
 from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, Raw
 from cacheserver.types.sorted_set import LexBound, SortedSet, parse_lex_bound, parse_score_bound
 

@@ -7,11 +7,11 @@ of the server; ``errors`` only for the error type.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from cacheserver.errors import CommandError
+from cacheserver.numbers import format_double
 from cacheserver.protocol.replies import (
     BigNumber,
     Dual,
@@ -27,15 +27,6 @@ Encoder = Callable[[bytearray, Any, dict], None]
 
 _SMALL_INTS = [b":%d\r\n" % i for i in range(0, 1024)]
 _BULK_INLINE_MAX = 4096
-
-
-def format_double(d: float) -> bytes:
-    """A double as Redis 7.0 prints it in replies: ``%.17g``, with inf/-inf/nan spelled out."""
-    if math.isinf(d):
-        return b"inf" if d > 0 else b"-inf"
-    if d != d:
-        return b"nan"
-    return b"%.17g" % d
 
 
 def _bulk(out: bytearray, v: bytes, t: dict) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from lupa import lua51
 
 from cacheserver.errors import CommandError
-from cacheserver.protocol.encoder import format_double
+from cacheserver.numbers import format_double
 from cacheserver.protocol.replies import BigNumber, Dual, Map, NoReply, Push, Raw, SetReply, Verbatim
 
 LuaTable = _LuaTable = type(lua51.LuaRuntime().table())  # lupa does not export the class
