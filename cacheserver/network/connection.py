@@ -87,17 +87,8 @@ class ClientConnection(asyncio.Protocol):
         if c.pending is not None:
             # Blocked or paused: keep the order; the requests run when the client is resumed.
             c.pending.extend(requests)
-        elif requests:
-            out = self.batch = bytearray()
-            try:
-                server.dispatcher.run(c, requests, out)
-            finally:
-                self.batch = None
-            if out:
-                self.write(out)
-            if c.close_after_reply:
-                self.close()
-                return
+        elif requests and self.run_batch(requests):
+            return
         if reader.error is not None:
             # Redis parses nothing of a blocked client's input: the error comes after its pending
             # requests ran (``resume``); only the query buffer limit closes the client at once.
@@ -183,23 +174,29 @@ class ClientConnection(asyncio.Protocol):
             c.closed = True
             self.server.client_disconnected(c)
 
+    def run_batch(self, requests: list[list[bytes]]) -> bool:
+        """Run requests and write all their replies at once; True if the connection was closed."""
+        c = self.client
+        out = self.batch = bytearray()
+        try:
+            self.server.dispatcher.run(c, requests, out)
+        finally:
+            self.batch = None
+        if out:
+            self.write(out)
+        if c.close_after_reply:
+            self.close()
+            return True
+        return False
+
     def resume(self) -> None:
         """Run the requests a blocked or paused client received meanwhile."""
         c = self.client
         if c is None or c.closed or c.blocked is not None:
             return
         requests, c.pending = c.pending, None
-        if requests:
-            out = self.batch = bytearray()
-            try:
-                self.server.dispatcher.run(c, requests, out)
-            finally:
-                self.batch = None
-            if out:
-                self.write(out)
-            if c.close_after_reply:
-                self.close()
-                return
+        if requests and self.run_batch(requests):
+            return
         if c.pending is None and self.reader.error is not None:
             self.protocol_error(self.reader.error)
 
@@ -219,15 +216,7 @@ class ClientConnection(asyncio.Protocol):
             if c.pending is not None:
                 c.pending.extend(requests)
                 continue
-            out = self.batch = bytearray()
-            try:
-                self.server.dispatcher.run(c, requests, out)
-            finally:
-                self.batch = None
-            if out:
-                self.write(out)
-            if c.close_after_reply:
-                self.close()
+            if self.run_batch(requests):
                 return
         if reader.error is not None and not c.closed:
             self.protocol_error(reader.error)
