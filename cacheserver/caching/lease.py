@@ -6,13 +6,17 @@ Where the server has scripting (Redis, Redis Cluster) the step is a Lua script r
 when the server answers NOSCRIPT). Where it has none (``unknown command``), the same step runs as an
 optimistic transaction: WATCH key, GET, compare, MULTI, DEL or PEXPIRE, EXEC; a concurrent change aborts
 EXEC and the attempt is repeated. "Unknown command" is remembered per backend; any other script failure
-falls back to the transaction for that call only.
+falls back to the transaction for that call only. ``Script`` runs the library's other scripts (rate
+limiters, locks) the same way, EVALSHA first, without the transaction fallback: they need scripting.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
+
+import redis
 
 RELEASE_SCRIPT = """\
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -42,3 +46,27 @@ def new_token() -> bytes:
 
 def is_unknown_command(exc: Exception) -> bool:
     return "unknown command" in str(exc).lower()
+
+
+class Script:
+    """A Lua script run by EVALSHA; its text goes over the wire (EVAL) only when the server answers NOSCRIPT
+    (first use on a node, after SCRIPT FLUSH or a restart). Works on any redis-py client: a cluster client
+    routes EVALSHA by its keys, which every script here keeps in one hash slot."""
+
+    __slots__ = ("text", "sha")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+    def run(self, client: Any, keys: list[str], args: tuple) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            return client.eval(self.text, len(keys), *keys, *args)
+
+    async def arun(self, client: Any, keys: list[str], args: tuple) -> Any:
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            return await client.eval(self.text, len(keys), *keys, *args)
