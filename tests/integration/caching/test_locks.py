@@ -164,8 +164,12 @@ def test_asyncio_lock(target) -> None:
             assert await Lock(client, "a").acquire(timeout=0.1) is False
             waiter = Lock(client, "a", lease_ms=30_000, recheck=30)
             task = asyncio.ensure_future(waiter.acquire(timeout=20))
-            while int((await client.info("clients"))["blocked_clients"]) != 1:
-                await asyncio.sleep(0.005)
+
+            async def blocked() -> None:
+                while int((await client.info("clients"))["blocked_clients"]) != 1:
+                    await asyncio.sleep(0.005)
+
+            await asyncio.wait_for(blocked(), 10)  # the waiter is in BLPOP on the wake list
             assert await holder.extend(40_000) is True
         assert await asyncio.wait_for(task, 10) is True and waiter.fence == 2
         assert await holder.locked() is True and await waiter.release() is True
