@@ -13,30 +13,22 @@ from helpers import wait_blocked
 from cacheserver.caching.locks import Lock, LockLost, LockTimeout
 
 
-@pytest.fixture
-def client(target):
-    c = target.client()
-    c.flushall()
-    yield c
-    c.close()
-
-
-def test_exclusive_acquire_and_keys(client) -> None:
-    a, b = Lock(client, "job", lease_ms=5000), Lock(client, "job", lease_ms=5000)
+def test_exclusive_acquire_and_keys(r) -> None:
+    a, b = Lock(r, "job", lease_ms=5000), Lock(r, "job", lease_ms=5000)
     assert a.locked() is False
     assert a.acquire(blocking=False) is True and a.fence == 1
     assert b.acquire(blocking=False) is False and b.token is None and b.fence is None
-    assert a.locked() is True and client.get("{job}:lock") == a.token
-    assert 4000 < client.pttl("{job}:lock") <= 5000 and client.ttl("{job}:fence") == -1
+    assert a.locked() is True and r.get("{job}:lock") == a.token
+    assert 4000 < r.pttl("{job}:lock") <= 5000 and r.ttl("{job}:fence") == -1
     with pytest.raises(RuntimeError):
         a.acquire(blocking=False)  # not reentrant: one Lock object is one holder
     assert a.release() is True and a.locked() is False
-    assert client.lrange("{job}:wake", 0, -1) == [b"1"] and 0 < client.pttl("{job}:wake") <= 5000
+    assert r.lrange("{job}:wake", 0, -1) == [b"1"] and 0 < r.pttl("{job}:wake") <= 5000
     assert b.acquire(blocking=False) is True and b.fence == 2
 
 
-def test_release_and_extend_only_by_the_owner(client) -> None:
-    owner, other = Lock(client, "res", lease_ms=5000), Lock(client, "res", lease_ms=5000)
+def test_release_and_extend_only_by_the_owner(r) -> None:
+    owner, other = Lock(r, "res", lease_ms=5000), Lock(r, "res", lease_ms=5000)
     assert owner.acquire(blocking=False)
     with pytest.raises(RuntimeError):
         other.release()  # it never held the lock
@@ -44,28 +36,28 @@ def test_release_and_extend_only_by_the_owner(client) -> None:
     assert other.release() is False
     other.token = b"forged"
     assert other.extend(60_000) is False and other.token is None
-    assert client.get("{res}:lock") == owner.token and client.pttl("{res}:lock") <= 5000
-    assert owner.extend(60_000) is True and client.pttl("{res}:lock") > 5000
-    assert owner.release() is True and client.exists("{res}:lock") == 0
+    assert r.get("{res}:lock") == owner.token and r.pttl("{res}:lock") <= 5000
+    assert owner.extend(60_000) is True and r.pttl("{res}:lock") > 5000
+    assert owner.release() is True and r.exists("{res}:lock") == 0
 
 
-def test_expired_holder_is_taken_over_and_cannot_release_its_successor(client) -> None:
-    dead = Lock(client, "t", lease_ms=150)
+def test_expired_holder_is_taken_over_and_cannot_release_its_successor(r) -> None:
+    dead = Lock(r, "t", lease_ms=150)
     assert dead.acquire() is True  # ...and its process dies: it never releases
-    successor = Lock(client, "t", lease_ms=5000)
+    successor = Lock(r, "t", lease_ms=5000)
     assert successor.acquire(timeout=5) is True  # waits for the lease to run out, nobody wakes it
     assert (dead.fence, successor.fence) == (1, 2)
     assert dead.release() is False and dead.token is None  # too late: the lease was gone
     assert dead.acquire(blocking=False) is False
-    assert client.get("{t}:lock") == successor.token
+    assert r.get("{t}:lock") == successor.token
     dead.token = b"stale"
-    assert dead.extend() is False and client.get("{t}:lock") == successor.token
+    assert dead.extend() is False and r.get("{t}:lock") == successor.token
 
 
-def test_fencing_tokens_grow_and_a_store_rejects_stale_writes(client) -> None:
+def test_fencing_tokens_grow_and_a_store_rejects_stale_writes(r) -> None:
     fences = []
     for _ in range(5):
-        with Lock(client, "acct", lease_ms=5000) as held:
+        with Lock(r, "acct", lease_ms=5000) as held:
             fences.append(held.fence)
     assert fences == [1, 2, 3, 4, 5]
 
@@ -77,63 +69,63 @@ def test_fencing_tokens_grow_and_a_store_rejects_stale_writes(client) -> None:
         store.update(fence=fence, value=value)
         return True
 
-    paused = Lock(client, "acct", lease_ms=100)
+    paused = Lock(r, "acct", lease_ms=100)
     assert paused.acquire()
-    client.delete("{acct}:lock")  # its lease runs out while it is paused
-    with Lock(client, "acct", lease_ms=5000) as successor:
+    r.delete("{acct}:lock")  # its lease runs out while it is paused
+    with Lock(r, "acct", lease_ms=5000) as successor:
         assert write("new", successor.fence) is True
     assert write("stale", paused.fence) is False and store == {"fence": 7, "value": "new"}
 
 
-def test_a_release_wakes_a_blocked_waiter(client) -> None:
-    holder = Lock(client, "w", lease_ms=30_000)
+def test_a_release_wakes_a_blocked_waiter(r) -> None:
+    holder = Lock(r, "w", lease_ms=30_000)
     assert holder.acquire()
     # recheck and lease are far longer than the join below: only the release's wake can let the waiter in
-    waiter = Lock(client, "w", lease_ms=30_000, recheck=30)
+    waiter = Lock(r, "w", lease_ms=30_000, recheck=30)
     got = []
     thread = threading.Thread(target=lambda: got.append(waiter.acquire(timeout=20)))
     thread.start()
-    wait_blocked(client, 1)  # the waiter is in BLPOP on the wake list
+    wait_blocked(r, 1)  # the waiter is in BLPOP on the wake list
     assert holder.release() is True
     thread.join(10)
     assert not thread.is_alive() and got == [True]
-    assert waiter.fence == 2 and client.get("{w}:lock") == waiter.token
-    assert client.exists("{w}:wake") == 0  # the waiter took the wake
+    assert waiter.fence == 2 and r.get("{w}:lock") == waiter.token
+    assert r.exists("{w}:wake") == 0  # the waiter took the wake
     waiter.release()
 
 
-def test_acquire_timeout(client) -> None:
-    holder = Lock(client, "busy", lease_ms=30_000)
+def test_acquire_timeout(r) -> None:
+    holder = Lock(r, "busy", lease_ms=30_000)
     assert holder.acquire()
-    assert Lock(client, "busy").acquire(timeout=0.2) is False
+    assert Lock(r, "busy").acquire(timeout=0.2) is False
     with pytest.raises(LockTimeout):
-        with Lock(client, "busy", wait_timeout=0.1):
+        with Lock(r, "busy", wait_timeout=0.1):
             pass
-    assert client.get("{busy}:lock") == holder.token and holder.release()
+    assert r.get("{busy}:lock") == holder.token and holder.release()
 
 
-def test_context_manager_reports_a_lost_lease(client) -> None:
+def test_context_manager_reports_a_lost_lease(r) -> None:
     with pytest.raises(LockLost):
-        with Lock(client, "lost", lease_ms=5000):
-            client.delete("{lost}:lock")  # as if the lease had run out
+        with Lock(r, "lost", lease_ms=5000):
+            r.delete("{lost}:lock")  # as if the lease had run out
     with pytest.raises(ValueError):  # the block's own error is not masked by the lost lease
-        with Lock(client, "lost", lease_ms=5000):
-            client.delete("{lost}:lock")
+        with Lock(r, "lost", lease_ms=5000):
+            r.delete("{lost}:lock")
             raise ValueError("boom")
     with pytest.raises(TypeError):
         async def use() -> None:
-            async with Lock(client, "lost"):
+            async with Lock(r, "lost"):
                 pass
 
         asyncio.run(use())
 
 
-def test_threads_incrementing_under_the_lock_reach_the_exact_total(client, target) -> None:
-    client.set("counter", 0)
+def test_threads_incrementing_under_the_lock_reach_the_exact_total(r, target) -> None:
+    r.set("counter", 0)
     errors = []
 
     def worker() -> None:
-        c = target.client()
+        c = target.r()
         try:
             for _ in range(15):
                 with Lock(c, "counter", lease_ms=10_000, wait_timeout=20):
@@ -149,8 +141,8 @@ def test_threads_incrementing_under_the_lock_reach_the_exact_total(client, targe
         t.start()
     for t in threads:
         t.join(30)
-    assert errors == [] and int(client.get("counter")) == 90
-    assert int(client.get("{counter}:fence")) == 90
+    assert errors == [] and int(r.get("counter")) == 90
+    assert int(r.get("{counter}:fence")) == 90
 
 
 def test_asyncio_lock(target) -> None:

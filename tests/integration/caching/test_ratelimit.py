@@ -24,21 +24,13 @@ from cacheserver.caching.ratelimit import (
 )
 
 
-@pytest.fixture
-def client(target):
-    c = target.client()
-    c.flushall()
-    yield c
-    c.close()
-
-
 def outcome(d: Decision) -> tuple:
     return d.allowed, d.remaining, d.retry_after, d.reset_after
 
 
-def test_token_bucket_burst_refill_and_cost(client) -> None:
+def test_token_bucket_burst_refill_and_cost(r) -> None:
     clock = ManualClock(1000.0)
-    tb = TokenBucket(client, "api", rate=1, capacity=3, clock=clock)
+    tb = TokenBucket(r, "api", rate=1, capacity=3, clock=clock)
     assert [outcome(tb.hit("alice")) for _ in range(4)] == [
         (True, 2, 0.0, 1.0), (True, 1, 0.0, 2.0), (True, 0, 0.0, 3.0), (False, 0, 1.0, 3.0)]
     assert tb.hit("alice").limit == 3
@@ -55,9 +47,9 @@ def test_token_bucket_burst_refill_and_cost(client) -> None:
         tb.hit("alice", cost=4)  # more than the capacity could never pass
 
 
-def test_token_bucket_fractional_rate_and_peek(client) -> None:
+def test_token_bucket_fractional_rate_and_peek(r) -> None:
     clock = ManualClock(1000.0)
-    tb = TokenBucket(client, "slow", rate=0.5, capacity=2, clock=clock)  # one token every 2 s
+    tb = TokenBucket(r, "slow", rate=0.5, capacity=2, clock=clock)  # one token every 2 s
     assert outcome(tb.hit("k", cost=2)) == (True, 0, 0.0, 4.0)
     clock.advance(1.5)
     assert outcome(tb.peek("k")) == (False, 0, 0.5, 2.5)
@@ -69,9 +61,9 @@ def test_token_bucket_fractional_rate_and_peek(client) -> None:
     assert outcome(tb.hit("k")) == (False, 0, 2.0, 4.0)
 
 
-def test_leaky_bucket_admits_like_the_token_bucket_and_paces_with_delay(client) -> None:
+def test_leaky_bucket_admits_like_the_token_bucket_and_paces_with_delay(r) -> None:
     clock = ManualClock(1000.0)
-    lb = LeakyBucket(client, "jobs", rate=2, capacity=3, clock=clock)
+    lb = LeakyBucket(r, "jobs", rate=2, capacity=3, clock=clock)
     got = [lb.hit("q") for _ in range(4)]
     assert [(d.allowed, d.remaining, d.delay, d.reset_after) for d in got] == [
         (True, 2, 0.0, 0.5), (True, 1, 0.5, 1.0), (True, 0, 1.0, 1.5), (False, 0, 0.0, 1.5)]
@@ -81,12 +73,12 @@ def test_leaky_bucket_admits_like_the_token_bucket_and_paces_with_delay(client) 
     clock.advance(0.25)
     d = lb.hit("q")
     assert (d.allowed, d.delay, d.remaining) == (True, 1.0, 0)  # leaves the queue after the two ahead of it
-    assert TokenBucket(client, "jobs", rate=2, capacity=3, clock=clock).hit("q").delay == 0.0
+    assert TokenBucket(r, "jobs", rate=2, capacity=3, clock=clock).hit("q").delay == 0.0
 
 
-def test_fixed_window_boundaries(client) -> None:
+def test_fixed_window_boundaries(r) -> None:
     clock = ManualClock(1003.0)  # windows of 10 s start at multiples of 10 s: this one ends at 1010
-    fw = FixedWindow(client, "login", limit=3, window=10, clock=clock)
+    fw = FixedWindow(r, "login", limit=3, window=10, clock=clock)
     assert [outcome(fw.hit("ip")) for _ in range(4)] == [
         (True, 2, 0.0, 7.0), (True, 1, 0.0, 7.0), (True, 0, 0.0, 7.0), (False, 0, 7.0, 7.0)]
     clock.advance(6.999)
@@ -99,9 +91,9 @@ def test_fixed_window_boundaries(client) -> None:
     assert outcome(fw.peek("other", cost=0)) == (True, 3, 0.0, 0.0)
 
 
-def test_sliding_window_log_is_exact(client) -> None:
+def test_sliding_window_log_is_exact(r) -> None:
     clock = ManualClock(1000.0)
-    log = SlidingWindowLog(client, "sms", limit=3, window=10, clock=clock)
+    log = SlidingWindowLog(r, "sms", limit=3, window=10, clock=clock)
     seen = []
     for t in (0, 2, 4):
         clock.now = 1000.0 + t
@@ -115,15 +107,15 @@ def test_sliding_window_log_is_exact(client) -> None:
     clock.now = 1010.0
     assert outcome(log.hit("n")) == (True, 0, 0.0, 10.0)
     assert outcome(log.hit("n")) == (False, 0, 2.0, 10.0)
-    assert client.zcard(log.keys("n")[0]) == 3
+    assert r.zcard(log.keys("n")[0]) == 3
     clock.now = 1100.0
     assert outcome(log.hit("n", cost=3)) == (True, 0, 0.0, 10.0)
-    assert client.zcard(log.keys("n")[0]) == 3  # the old entries were trimmed
+    assert r.zcard(log.keys("n")[0]) == 3  # the old entries were trimmed
 
 
-def test_sliding_window_counter_weights_the_previous_window(client) -> None:
+def test_sliding_window_counter_weights_the_previous_window(r) -> None:
     clock = ManualClock(1000.0)  # the start of a 10 s window
-    swc = SlidingWindowCounter(client, "feed", limit=10, window=10, clock=clock)
+    swc = SlidingWindowCounter(r, "feed", limit=10, window=10, clock=clock)
     assert outcome(swc.hit("u", cost=6)) == (True, 4, 0.0, 20.0)
     clock.now = 1005.0
     assert outcome(swc.hit("u", cost=4)) == (True, 0, 0.0, 15.0)
@@ -138,43 +130,43 @@ def test_sliding_window_counter_weights_the_previous_window(client) -> None:
     assert outcome(swc.peek("u", cost=0)) == (True, 10, 0.0, 0.0)
 
 
-def test_keys_share_a_slot_and_expire_when_idle(client) -> None:
+def test_keys_share_a_slot_and_expire_when_idle(r) -> None:
     clock = ManualClock(1003.0)
-    tb = TokenBucket(client, "api", rate=1, capacity=3, clock=clock)
-    fw = FixedWindow(client, "api", limit=3, window=10, clock=clock)
-    log = SlidingWindowLog(client, "api", limit=3, window=10, clock=clock)
-    swc = SlidingWindowCounter(client, "api", limit=3, window=10, clock=clock)
+    tb = TokenBucket(r, "api", rate=1, capacity=3, clock=clock)
+    fw = FixedWindow(r, "api", limit=3, window=10, clock=clock)
+    log = SlidingWindowLog(r, "api", limit=3, window=10, clock=clock)
+    swc = SlidingWindowCounter(r, "api", limit=3, window=10, clock=clock)
     assert log.keys("u:1") == ["rl:{api:u:1}:log", "rl:{api:u:1}:seq"]
     for limiter in (tb, fw, log, swc):
         limiter.hit("u:1", cost=2)
     expected = {"rl:{api:u:1}:tb": 2000, "rl:{api:u:1}:fw": 7000, "rl:{api:u:1}:log": 10_000,
                 "rl:{api:u:1}:seq": 10_000, "rl:{api:u:1}:swc": 17_000}
-    assert sorted(k.decode() for k in client.keys("*")) == sorted(expected)
+    assert sorted(k.decode() for k in r.keys("*")) == sorted(expected)
     for key, ttl in expected.items():
-        assert ttl - 1000 < client.pttl(key) <= ttl  # the server's clock moves on meanwhile
+        assert ttl - 1000 < r.pttl(key) <= ttl  # the server's clock moves on meanwhile
     for limiter in (tb, fw, log, swc):
         assert limiter.peek("u:2", cost=0).allowed and limiter.peek("u:2").allowed
-    assert client.dbsize() == 5  # peeks store nothing
-    assert log.reset("u:1") == 2 and client.exists("rl:{api:u:1}:log") == 0
+    assert r.dbsize() == 5  # peeks store nothing
+    assert log.reset("u:1") == 2 and r.exists("rl:{api:u:1}:log") == 0
 
 
-def test_server_time_option(client) -> None:
-    fw = FixedWindow(client, "st", limit=2, window=3600, server_time=True)
+def test_server_time_option(r) -> None:
+    fw = FixedWindow(r, "st", limit=2, window=3600, server_time=True)
     decisions = [fw.hit("x") for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert decisions[2].remaining == 0 and 0 < decisions[2].retry_after <= 3600
 
 
-def test_scripts_survive_script_flush(client) -> None:
-    fw = FixedWindow(client, "f", limit=5, window=60, clock=ManualClock(1000.0))
+def test_scripts_survive_script_flush(r) -> None:
+    fw = FixedWindow(r, "f", limit=5, window=60, clock=ManualClock(1000.0))
     assert fw.hit("a").remaining == 4
-    client.script_flush()  # EVALSHA answers NOSCRIPT: the script is sent again with EVAL
+    r.script_flush()  # EVALSHA answers NOSCRIPT: the script is sent again with EVAL
     assert fw.hit("a").remaining == 3
 
 
-def test_decorator_raises_or_falls_back(client) -> None:
+def test_decorator_raises_or_falls_back(r) -> None:
     clock = ManualClock(1000.0)
-    limiter = FixedWindow(client, "search", limit=2, window=60, clock=clock)
+    limiter = FixedWindow(r, "search", limit=2, window=60, clock=clock)
     calls = []
 
     @rate_limited(limiter, key="user:{user_id}")
@@ -252,7 +244,7 @@ def _hammer(port: int, kind: str, start_at: float, seconds: float, out: mp.Queue
 
 
 @pytest.mark.parametrize("kind", ["fixed", "log", "token"])
-def test_processes_together_never_exceed_the_limit(target, client, kind) -> None:
+def test_processes_together_never_exceed_the_limit(target, r, kind) -> None:
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at, seconds = time.time() + 0.3, 0.8
