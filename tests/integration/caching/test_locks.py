@@ -125,7 +125,7 @@ def test_threads_incrementing_under_the_lock_reach_the_exact_total(r, target) ->
     errors = []
 
     def worker() -> None:
-        c = target.r()
+        c = target.client()
         try:
             for _ in range(15):
                 with Lock(c, "counter", lease_ms=10_000, wait_timeout=20):
