@@ -51,6 +51,7 @@ class RedisBackend:
         self.client = client
         self.cluster = isinstance(client, _SyncCluster)
         self.scripting = lease.UNKNOWN
+        self.get = client.get  # the hit path's one command: no wrapper frame in between
 
     def get(self, key: str) -> bytes | None:
         return self.client.get(key)
@@ -146,6 +147,7 @@ class AsyncRedisBackend:
         self.client = client
         self.cluster = isinstance(client, _AsyncCluster)
         self.scripting = lease.UNKNOWN
+        self.get = client.get  # the hit path's one command: no wrapper frame in between
 
     async def get(self, key: str) -> bytes | None:
         return await self.client.get(key)

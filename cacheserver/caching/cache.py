@@ -33,7 +33,17 @@ from cacheserver.caching import keys as keyspace
 from cacheserver.caching.backend import CONNECTION_ERRORS, backend_for
 from cacheserver.caching.breaker import CLOSED, CircuitBreaker
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
-from cacheserver.caching.codecs import Codec, CodecError, Entry, JsonCodec, decode_entry, encode_entry
+from cacheserver.caching.codecs import (
+    Codec,
+    CodecError,
+    Entry,
+    JsonCodec,
+    decode_entry,
+    decode_header,
+    decode_value,
+    encode_entry,
+    entry_tag,
+)
 from cacheserver.caching.early_expiry import refresh_lease_ms, should_refresh_early
 from cacheserver.caching.lease import new_token
 from cacheserver.caching.single_flight import AsyncSingleFlight, SingleFlight
@@ -138,6 +148,7 @@ class _Core:
     ) -> None:
         self.backend = backend_for(client)
         self.codec = codec or JsonCodec()
+        self.tag = entry_tag(self.codec)
         self.prefix = prefix
         self.clock = clock
         self.rng = rng or random.Random()
@@ -175,19 +186,30 @@ class _Core:
         version = yield _Cmd("get", self.prefix + keyspace.version_key(namespace))
         return f"{self.prefix}{namespace}:v{int(version or 0)}:{key}"
 
-    def fresh_hit(self, raw: bytes | None, policy: Policy) -> Entry | None:
-        """The entry when ``raw`` is a fresh hit needing no early refresh: the fast path, no flow needed."""
-        entry = self.decode(raw)
-        if entry is None:
-            return None
+    def hit_value(self, raw: bytes | None, policy: Policy) -> Any:
+        """The value when ``raw`` is a fresh hit needing no early refresh, else ``MISS``: the whole hit path.
+
+        The header is checked before the payload is decoded, so a stale entry costs no decode here; no
+        ``Entry`` is built and no flow started.
+        """
+        header = decode_header(self.tag, raw)
+        if header is None:
+            return MISS
+        flags, fresh_until, delta = header
         now = self.clock.time()
-        if now >= entry.fresh_until:
-            return None
-        if policy.beta is not None and should_refresh_early(now, entry.fresh_until, entry.delta, policy.beta,
-                                                            self.rng):
-            return None
+        if now >= fresh_until:
+            return MISS
+        if policy.beta is not None and should_refresh_early(now, fresh_until, delta, policy.beta, self.rng):
+            return MISS
+        try:
+            value = decode_value(self.codec, raw, flags)  # type: ignore[arg-type]
+        except CodecError:
+            self.stats.rejected += 1
+            return MISS
+        except Exception:  # corrupt payload: the flow sees the same miss and reloads
+            return MISS
         self.stats.hits += 1
-        return entry
+        return value
 
     def read(self, key: str, policy: Policy, tags: list[str], namespace: str | None = None,
              raw: Any = MISS) -> Flow:
@@ -351,7 +373,7 @@ class _Core:
         return (yield _Cmd("incr", self.prefix + keyspace.version_key(namespace)))
 
     def tag_keys(self, tags: Iterable[str]) -> list[str]:
-        return [self.prefix + keyspace.tag_key(t) for t in tags]
+        return [self.prefix + keyspace.tag_key(t) for t in tags] if tags else []
 
     # -- command execution shared by both drivers -------------------------------------------------------
     def before_command(self) -> None:
@@ -391,21 +413,21 @@ class Cache(_Core):
         namespace: str | None = None,
         policy: Policy | None = None,
     ) -> Any:
-        policy = policy or self.policy
-        tag_keys = self.tag_keys(tags) if tags else []
-        if namespace is None and self.breaker.state == CLOSED:
-            # Fast path: one GET and a decode, no flow, for the common fresh hit.
+        if policy is None:
+            policy = self.policy
+        if namespace is None and self.breaker.state is CLOSED:
+            # The hit path: one GET, the header, the payload; no flow, no lock, no allocation of ours.
             key = self.prefix + key
             try:
                 raw = self.backend.get(key)
             except _REDIS_ERRORS as exc:
-                return self.run(self.read(key, policy, tag_keys, None, self.command_failed(exc)), loader)
-            entry = self.fresh_hit(raw, policy)
-            if entry is not None:
-                return entry.value
-            return self.run(self.read(key, policy, tag_keys, None, raw), loader)
-        return self.run(self.read(self.full_key(key) if namespace is None else key, policy, tag_keys, namespace),
-                        loader)
+                return self.run(self.read(key, policy, self.tag_keys(tags), None, self.command_failed(exc)), loader)
+            value = self.hit_value(raw, policy)
+            if value is not MISS:
+                return value
+            return self.run(self.read(key, policy, self.tag_keys(tags), None, raw), loader)
+        return self.run(self.read(self.full_key(key) if namespace is None else key, policy, self.tag_keys(tags),
+                                  namespace), loader)
 
     def get(self, key: str, *, namespace: str | None = None) -> Any:
         """The cached value (fresh or stale), or ``MISS``; never loads."""
@@ -535,20 +557,21 @@ class AsyncCache(_Core):
         namespace: str | None = None,
         policy: Policy | None = None,
     ) -> Any:
-        policy = policy or self.policy
-        tag_keys = self.tag_keys(tags) if tags else []
-        if namespace is None and self.breaker.state == CLOSED:
+        if policy is None:
+            policy = self.policy
+        if namespace is None and self.breaker.state is CLOSED:
             key = self.prefix + key
             try:
                 raw = await self.backend.get(key)
             except _REDIS_ERRORS as exc:
-                return await self.run(self.read(key, policy, tag_keys, None, self.command_failed(exc)), loader)
-            entry = self.fresh_hit(raw, policy)
-            if entry is not None:
-                return entry.value
-            return await self.run(self.read(key, policy, tag_keys, None, raw), loader)
+                return await self.run(self.read(key, policy, self.tag_keys(tags), None, self.command_failed(exc)),
+                                      loader)
+            value = self.hit_value(raw, policy)
+            if value is not MISS:
+                return value
+            return await self.run(self.read(key, policy, self.tag_keys(tags), None, raw), loader)
         return await self.run(
-            self.read(self.full_key(key) if namespace is None else key, policy, tag_keys, namespace), loader
+            self.read(self.full_key(key) if namespace is None else key, policy, self.tag_keys(tags), namespace), loader
         )
 
     async def get(self, key: str, *, namespace: str | None = None) -> Any:

@@ -20,6 +20,7 @@ import json
 import pickle
 import struct
 from dataclasses import dataclass
+from json import scanner as _json_scanner
 from typing import Any, Protocol
 
 MAGIC = 0xC7
@@ -28,6 +29,7 @@ FLAG_NEGATIVE = 1  # the loader returned None and the policy caches it
 
 _HEADER = struct.Struct(">BBBBqI")
 HEADER_SIZE = _HEADER.size
+_TAIL = struct.Struct(">BqI")  # flags, fresh_until_ms, delta_ms: the header after its tag
 
 
 class Codec(Protocol):
@@ -42,6 +44,12 @@ class CodecError(ValueError):
     """Stored bytes that this reader must not trust or cannot read (forged signature, unknown format)."""
 
 
+# json.loads on bytes sniffs the encoding and strips whitespace in Python before the C scanner runs: several
+# times the scan itself for a small value. Our payloads are compact ASCII JSON, so the scanner reads them
+# directly; anything it does not consume exactly goes through json.loads, which accepts or rejects it.
+_scan_json = _json_scanner.make_scanner(json.JSONDecoder())
+
+
 class JsonCodec:
     codec_id = 1
 
@@ -49,7 +57,14 @@ class JsonCodec:
         return json.dumps(value, separators=(",", ":")).encode()
 
     def loads(self, data: bytes) -> Any:
-        return json.loads(data)
+        try:
+            text = data.decode()
+            value, end = _scan_json(text, 0)
+        except Exception:
+            return json.loads(data)
+        if end != len(text):
+            return json.loads(data)
+        return value
 
 
 class SignedPickleCodec:
@@ -116,19 +131,34 @@ def encode_entry(codec: Codec, value: Any, fresh_until: float, delta: float, neg
     return header + payload
 
 
+def entry_tag(codec: Codec) -> bytes:
+    """The first bytes of every entry this reader accepts: magic, format and the codec's id."""
+    return bytes((MAGIC, FORMAT, codec.codec_id))
+
+
+def decode_header(tag: bytes, data: bytes | None) -> tuple[int, float, float] | None:
+    """(flags, fresh_until, delta) of an entry starting with ``tag``, or None: the payload is not read."""
+    if not data or len(data) < HEADER_SIZE or not data.startswith(tag):
+        return None
+    flags, fresh_ms, delta_ms = _TAIL.unpack_from(data, 3)
+    return flags, fresh_ms / 1000, delta_ms / 1000
+
+
+def decode_value(codec: Codec, data: bytes, flags: int) -> Any:
+    """The value of an entry whose header was accepted; raises CodecError (refused) or another error (corrupt)."""
+    return None if flags & FLAG_NEGATIVE else codec.loads(data[HEADER_SIZE:])
+
+
 def decode_entry(codec: Codec, data: bytes | None) -> Entry | None:
     """The entry in ``data``, or None when absent or written in a format/codec this reader does not use."""
-    if not data or len(data) < HEADER_SIZE:
+    header = decode_header(entry_tag(codec), data)
+    if header is None:
         return None
-    magic, fmt, codec_id, flags, fresh_ms, delta_ms = _HEADER.unpack_from(data)
-    if magic != MAGIC or fmt != FORMAT or codec_id != codec.codec_id:
-        return None
-    if flags & FLAG_NEGATIVE:
-        return Entry(None, fresh_ms / 1000, delta_ms / 1000, True)
+    flags, fresh_until, delta = header
     try:
-        value = codec.loads(data[HEADER_SIZE:])
+        value = decode_value(codec, data, flags)  # type: ignore[arg-type]
     except CodecError:
         raise
     except Exception:  # corrupt payload: a miss, the next load overwrites it
         return None
-    return Entry(value, fresh_ms / 1000, delta_ms / 1000)
+    return Entry(value, fresh_until, delta, bool(flags & FLAG_NEGATIVE))

@@ -30,6 +30,17 @@ def test_negative_entry_is_distinct_from_absent() -> None:
     assert decode_entry(JsonCodec(), None) is None
 
 
+def test_json_codec_reads_what_json_loads_reads() -> None:
+    codec = JsonCodec()
+    for value in ({"a": [1, 2.5, None, True]}, "é", 2**70, float("inf"), [], 0):
+        assert codec.loads(codec.dumps(value)) == value
+    assert codec.loads(b' { "a" : 1 } ') == {"a": 1}  # whitespace the compact writer never emits
+    assert codec.loads('"\u00e9"'.encode("utf-16")) == "é"  # json.loads sniffs UTF-16 too
+    for bad in (b"{not json", b"1 2", b"", b"\xff"):
+        with pytest.raises(ValueError):
+            codec.loads(bad)
+
+
 def test_other_format_or_codec_reads_as_miss() -> None:
     raw = encode_entry(JsonCodec(), 1, 10.0, 0.0)
     assert decode_entry(JsonCodec(), b"\xc7\x02" + raw[2:]) is None  # a future format version
