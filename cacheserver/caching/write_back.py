@@ -13,15 +13,23 @@ stream``, its dead-letter stream ``...:dlq``, its ownership lease ``...:owner`` 
 name is its hash tag, so braces inside a user key change nothing.) Never change ``partitions`` while a
 backlog exists: keys would move to other streams and lose their order.
 
-The flush path. A ``Flusher`` owns partitions through leases (``SET NX PX`` with a token, renewed every third
-of ``lease_ms``; another flusher takes a partition over when its owner stops renewing). One owner per
-partition is what keeps per-key order: a consumer group alone would hand two records of a key to two workers
-that could apply them in either order. For each owned partition it reads with XREADGROUP (COUNT, BLOCK),
+The flush path. A ``Flusher`` owns partitions through leases (``SET NX PX`` with a token, renewed between
+rounds every third of ``lease_ms``; another flusher takes a partition over when its owner stops renewing, so
+``lease_ms`` must exceed a round: ``block_ms`` plus the slowest ``store.apply``). One owner per partition is
+what keeps per-key order: a consumer group alone would hand two records of a key to two workers that could
+apply them in either order. (A flusher that stalls past its lease may apply records its successor applies
+too: the idempotent store makes that harmless for the data, but an append-only history could then miss the
+older of two overlapping writes.) For each owned partition the flusher reads with XREADGROUP (COUNT, BLOCK),
 coalesces the batch per key (last write wins; ``coalesce=False`` applies every record, for stores that keep
 history), calls ``store.apply(writes)`` and, only after the store committed, runs one script that XACKs and
-XDELs the records and gives each flushed entry its TTL (``clean_ttl``) if the entry still holds the stream ID
-that was flushed (a newer write keeps it dirty and without TTL). Acked records are deleted, so XLEN is the
-backlog.
+XDELs the records and gives each flushed entry its TTL (the flusher's ``clean_ttl``) if the entry still holds
+the stream ID that was flushed (a newer write keeps it dirty and without TTL). Acked records are deleted, so
+XLEN is the backlog.
+
+The read path. ``read(key)`` answers from the entry (dirty or clean; a tombstone reads as absent), else from
+``store.load`` and caches the answer for the writer's ``clean_ttl`` (an absent key as a negative entry) with a
+script that never replaces an existing entry. A load that raced a write flushed and expired meanwhile can
+cache the older value for at most ``clean_ttl``.
 
 Failures. Records stay pending until acknowledged. A partition with pending records reads nothing new: its
 pending records are reclaimed with XAUTOCLAIM once idle ``min_idle_ms`` (its dead owner's, or our own that
@@ -37,6 +45,12 @@ Records delivered together with a poison record count as delivered too, so they 
 Idempotency. The store gets each write's stream ID and must ignore a write whose ID is not newer than the
 last one it applied for that key (``SQLiteStore`` keeps that checkpoint in the same transaction), so a crash
 between commit and XACK causes no duplicate effect.
+
+Limits. The write needs scripting (EVALSHA; Redis 7 and our server both have it): a MULTI/EXEC form cannot
+put the stream ID XADD chooses into the entry. ``min_idle_ms`` is both the takeover delay for a dead owner's
+records and the retry delay for failed writes; keep it at most ``lease_ms``. Consumers of dead flushers stay
+in the group (empty) until removed with XGROUP DELCONSUMER. On a cluster, partitions are read one per call
+(one slot each), sharing ``block_ms``.
 
 Durability rules. Dirty entries and streams have no TTL; with a ``volatile-*`` or ``noeviction``
 maxmemory-policy, keys without TTL are never evicted, so an unflushed write survives both expiry and
@@ -563,6 +577,8 @@ class _FlusherCore:
                  max_partitions: int | None = None, clock: SystemClock = SYSTEM_CLOCK) -> None:
         if not 1 <= batch <= 1000:
             raise ValueError("batch must be between 1 and 1000")  # the ack script unpacks the IDs
+        if lease_ms < 3 * block_ms:
+            raise ValueError("lease_ms must be at least 3 * block_ms: leases are renewed between blocking reads")
         self.client = client
         self.store = store
         self.layout = Layout(prefix, partitions)

@@ -179,3 +179,53 @@ def test_eviction_policy_is_checked_once_and_never_fails(policy: str | None, war
 def test_clients_that_decode_responses_are_refused() -> None:
     with pytest.raises(ValueError, match="decode_responses"):
         WriteBack(redis.Redis(decode_responses=True))
+
+
+class PendingClient(FakeClient):
+    """Canned replies for a partition with pending records: what XAUTOCLAIM could claim and the pending list."""
+
+    def __init__(self, claimable: list[str], pending: list[tuple[str, int]]) -> None:
+        super().__init__("noeviction")
+        self.claimable = claimable
+        self.pending = pending
+        self.scripts: list[tuple] = []
+
+    def xpending(self, name: str, group: str) -> dict:
+        return {"pending": len(self.pending), "min": self.pending[0][0].encode()}
+
+    def xautoclaim(self, name, group, consumer, min_idle, start, count=None) -> list:
+        fields = {b"k": b"a", b"op": b"set"}
+        return [b"0-0", [(rid.encode(), {**fields, b"v": rec(rid, "a", rid).raw}) for rid in self.claimable], []]
+
+    def xpending_range(self, name, group, lo, hi, count) -> list:
+        return [{"message_id": rid.encode(), "consumer": b"x", "times_delivered": n} for rid, n in self.pending]
+
+    def evalsha(self, sha: str, numkeys: int, *keys_and_args: object) -> list:
+        self.scripts.append(keys_and_args)
+        return [1, 1]
+
+
+def _recover(client: PendingClient, store: FlakyStore) -> tuple[int, bool]:
+    flusher = Flusher(client, store, max_attempts=3, coalesce=False)
+    flusher.suspect.add(0)
+    return _run_sync(flusher.recover_flow(0), client, store)
+
+
+def test_reclaimed_records_never_overtake_an_older_pending_one() -> None:
+    # "1-0" is pending but not idle yet (its owner may be alive): the claimed "2-0" must wait for it.
+    client = PendingClient(["2-0"], [("1-0", 1), ("2-0", 2)])
+    store = FlakyStore(("x", 0))
+    assert _recover(client, store) == (0, False)
+    assert store.batches == [] and client.scripts == []
+
+
+def test_reclaimed_records_carry_their_delivery_count_to_the_dead_letter_decision() -> None:
+    client = PendingClient(["1-0", "2-0"], [("1-0", 3), ("2-0", 2)])
+    store = FlakyStore(("a", "1-0"))  # the value of record "1-0" is poison
+    assert _recover(client, store) == (2, False)
+    assert store.batches == [[("a", "2-0")]]
+    [args] = client.scripts
+    # stream, dlq, the entry; then group, 1 acked, 1 dead, ttl, the acked id, the dead record, the entry's id.
+    assert args[:3] == ("wb:{p0}:stream", "wb:{p0}:dlq", "wb:{p0}:e:a")
+    assert args[3:9] == ("flushers", 1, 1, 300_000, "2-0", "1-0")
+    assert args[10:] == ("set", rec("1-0", "a", "1-0").raw, 3, "RuntimeError: constraint violated", "2-0", "x")
