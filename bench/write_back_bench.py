@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,24 +24,10 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from helpers import RedisProcess, free_port  # noqa: E402
+from caching_bench import start_ours  # noqa: E402
+from helpers import RedisProcess  # noqa: E402
 
 from cacheserver.caching.write_back import Flusher, SQLiteStore, WriteBack  # noqa: E402
-
-
-def start_ours() -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cacheserver", "--port", str(port), "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            return proc, port
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("cacheserver did not start")
 
 
 def pct(xs: list[float], q: float) -> float:
