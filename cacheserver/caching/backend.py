@@ -11,8 +11,11 @@ see lease.py), ``notify``/``wait``, ``tag``/``members``.
 ``acquire`` is ``SET key token NX PX ms GET``, PTTL and GET of the entry in one round trip: it answers None
 when the lease is ours, else the holder's token, and the time its lease has left, and the entry as it is
 now (a holder may have stored it between our miss and our attempt). ``notify`` pushes the new entry on the wake
-list of one lease round (named after the holder's token, with a short TTL); ``wait`` BLPOPs it and pushes
-the element back so every waiter of that round is woken in a chain. ``tag``/``members`` keep tag sets.
+list of one lease round (named after the holder's token, with a short TTL); ``wait`` is ``BLMOVE list list
+LEFT RIGHT``: it rotates the one element back onto the same list, so a single push wakes every waiter of
+the round at once (Redis serves each client blocked on the list while it is not empty, and the rotation
+never empties it), each waiter costs one command, and a waiter arriving after the push returns at once.
+``tag``/``members`` keep tag sets.
 """
 
 from __future__ import annotations
@@ -119,12 +122,8 @@ class RedisBackend:
         pipe.pexpire(key, ttl_ms)
         pipe.execute()
 
-    def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
-        got = self.client.blpop([key], timeout=max(timeout, 0.001))
-        if got is None:
-            return None
-        self.notify(key, got[1], ttl_ms)  # hand the wake-up on to the next waiter of this round
-        return got[1]
+    def wait(self, key: str, timeout: float) -> bytes | None:
+        return self.client.blmove(key, key, max(timeout, 0.001), "LEFT", "RIGHT")  # 0 would block forever
 
     def tag(self, tags: list[str], key: str, px: int) -> None:
         for tag in tags:
@@ -218,12 +217,8 @@ class AsyncRedisBackend:
         pipe.pexpire(key, ttl_ms)
         await pipe.execute()
 
-    async def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
-        got = await self.client.blpop([key], timeout=max(timeout, 0.001))
-        if got is None:
-            return None
-        await self.notify(key, got[1], ttl_ms)
-        return got[1]
+    async def wait(self, key: str, timeout: float) -> bytes | None:
+        return await self.client.blmove(key, key, max(timeout, 0.001), "LEFT", "RIGHT")
 
     async def tag(self, tags: list[str], key: str, px: int) -> None:
         for tag in tags:
@@ -342,26 +337,21 @@ class MemoryBackend:
             self.data[key] = [items, self._now_ms() + ttl_ms]
             self._cond.notify_all()
 
-    def _pop(self, key: str) -> bytes | None:
+    def _rotate(self, key: str) -> bytes | None:
+        """LMOVE key key LEFT RIGHT: the head element, moved to the tail of the same list."""
         items = self._lookup(key)
         if not items:
             return None
-        payload = items.popleft()
-        if not items:
-            del self.data[key]
-        return payload
+        items.rotate(-1)
+        return items[-1]
 
-    def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
-        """BLPOP; the fake clock does not move while blocked, so ``timeout`` is real seconds here."""
-        self._cmd("blpop")
+    def wait(self, key: str, timeout: float) -> bytes | None:
+        """BLMOVE rotating the list; the fake clock does not move while blocked: ``timeout`` is real seconds."""
+        self._cmd("blmove")
         with self._cond:
-            payload = self._pop(key)
-            if payload is None:
+            if not self._lookup(key):
                 self._cond.wait_for(lambda: self._lookup(key), timeout=timeout)
-                payload = self._pop(key)
-        if payload is not None:
-            self.notify(key, payload, ttl_ms)
-        return payload
+            return self._rotate(key)
 
     def tag(self, tags: list[str], key: str, px: int) -> None:
         for tag in tags:
@@ -397,16 +387,15 @@ class AsyncMemoryBackend:
 
         return call
 
-    async def wait(self, key: str, timeout: float, ttl_ms: int) -> bytes | None:
+    async def wait(self, key: str, timeout: float) -> bytes | None:
         m = self.memory
-        m._cmd("blpop")
+        m._cmd("blmove")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             with m._cond:
-                payload = m._pop(key)
+                payload = m._rotate(key)
             if payload is not None:
-                m.notify(key, payload, ttl_ms)
                 return payload
             if loop.time() >= deadline:
                 return None

@@ -8,8 +8,11 @@ The read path here, for one key:
    served at once and refreshed in the background (stale-while-revalidate), or kept for stale-if-error.
 2. A miss goes through local single-flight (one load per key per process), then the distributed lease:
    ``SET lease token NX PX`` — the winner loads (its lease extended by a heartbeat while the loader runs),
-   stores the entry, releases the lease by token and pushes the entry on the round's wake list; the others
-   BLPOP that list and are woken with the entry itself, or take the lease over when it expires.
+   stores the entry, pushes it on the round's wake list and releases the lease by token; the others block
+   on that list (one BLMOVE each, which leaves the element for the rest: one push wakes them all at once)
+   and are handed the entry itself, or take the lease over when it expires. Within a process only one
+   caller per key takes part (local single-flight), so a process costs one GET per caller plus one
+   acquire round trip and one BLMOVE.
 3. When the cache is unreachable, calls fail open to the loader; the circuit breaker stops them from each
    waiting for a socket timeout.
 
@@ -285,7 +288,7 @@ class _Core:
             # Woken by the holder's push; at worst when its lease runs out, so a dead holder is taken over.
             timeout = min(max(pttl, 1) / 1000.0, remaining)
             try:
-                raw = yield _Cmd("wait", keyspace.wake_key(key) + ":" + holder.decode(), timeout, policy.lease_ms)
+                raw = yield _Cmd("wait", keyspace.wake_key(key) + ":" + holder.decode(), timeout)
                 entry = self.decode(raw)
                 if entry is None and raw is None:
                     entry = self.decode((yield _Cmd("get", key)))
@@ -326,15 +329,17 @@ class _Core:
         return value
 
     def finish_lease(self, key: str, lease: tuple[str, bytes, int], payload: bytes) -> Flow:
+        """Wake the round's waiters and release the lease. With an entry, waking comes first: waiters take
+        the entry and never look at the lease, so they need not wait for the release. Without one (the load
+        failed) the release comes first, or woken waiters would find the lease still held and wait again."""
         lkey, token, lease_ms = lease
-        try:
-            yield _Cmd("release", lkey, token)
-        except CacheUnavailable:
-            pass  # the lease expires on its own; waiters must still be woken
-        try:
-            yield _Cmd("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
-        except CacheUnavailable:
-            pass
+        wake = _Cmd("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
+        steps = (wake, _Cmd("release", lkey, token)) if payload else (_Cmd("release", lkey, token), wake)
+        for step in steps:
+            try:
+                yield step
+            except CacheUnavailable:
+                pass  # a lost release expires on its own; a lost wake-up ends in a takeover when it does
 
     def store(self, key: str, value: Any, policy: Policy, tags: list[str], namespace: str | None) -> Flow:
         if namespace is not None:

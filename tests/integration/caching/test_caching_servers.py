@@ -63,12 +63,16 @@ def test_lease_release_and_extend_by_token_with_scripts_or_transactions(target) 
             assert backend.scripting == "scripts"  # EVALSHA, loaded by EVAL on NOSCRIPT
 
 
-def test_one_load_across_clients_and_waiters_woken_by_blpop(target) -> None:
+def test_one_load_across_clients_and_waiters_woken_by_one_push(target) -> None:
     clients = [_client(target) for _ in range(3)]
     clients[0].flushall()
     caches = [Cache(c, ttl=5, lease_ms=3000, beta=None) for c in clients]
+    clients[0].config_resetstat()
     loads, results = one_load_herd(caches, 4, 2, "v", 10)
     assert loads == [1] and results == ["v"] * 12
+    # one push by the holder woke both waiting caches; each waiter spent one BLMOVE and re-pushed nothing
+    calls = {name: stat["calls"] for name, stat in clients[0].info("commandstats").items()}
+    assert (calls["cmdstat_rpush"], calls["cmdstat_blmove"]) == (1, 2)
 
 
 def test_killed_holder_is_taken_over_after_its_lease(target) -> None:

@@ -16,7 +16,8 @@ def test_one_load_fleet_wide_and_waiters_woken_with_the_entry() -> None:
     loads, results = one_load_herd(caches, 5, 3, "value", 5)
     assert loads == [1] and results == ["value"] * 20
     # waiters were handed the entry by the wake list: no process re-read the key after waking
-    assert memory.commands["blpop"] == 3 and memory.commands["get"] == 24
+    assert memory.commands["blmove"] == 3 and memory.commands["get"] == 24
+    assert memory.commands["rpush"] == 1  # one push by the holder woke every waiter: nobody re-pushed
     assert memory.pttl("hot:lease") == -2
 
 
