@@ -123,13 +123,21 @@ class _Shared:
 
 
 class _Spawn:
-    """Run the flow in the background under single-flight, unless a load of ``key`` is already running here."""
+    """Refresh ``key`` in the background, unless a load or a refresh of it is already running here.
 
-    __slots__ = ("key", "flow")
+    The refresh runs under its own single-flight name, never the entry's: a caller that misses meanwhile
+    must not join it, since a refresh that loses the refresh lease ends with no value to share.
+    """
+
+    __slots__ = ("key", "flow", "name")
 
     def __init__(self, key: str, flow: Callable[[], Generator]) -> None:
         self.key = key
         self.flow = flow
+        self.name = keyspace.refresh_key(key)
+
+    def wanted(self, flight: SingleFlight | AsyncSingleFlight) -> bool:
+        return not (flight.in_flight(self.key) or flight.in_flight(self.name))
 
 
 Flow = Generator[Any, Any, Any]
@@ -499,7 +507,7 @@ class Cache(_Core):
         if type(op) is _Shared:
             return self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         if type(op) is _Spawn:
-            if not self.flight.in_flight(op.key):
+            if op.wanted(self.flight):
                 thread = threading.Thread(target=self._background_run, args=(op, loader), daemon=True)
                 self._background.add(thread)
                 thread.start()
@@ -508,7 +516,7 @@ class Cache(_Core):
 
     def _background_run(self, op: _Spawn, loader: Callable[[], Any]) -> None:
         try:
-            self.flight.do(op.key, lambda: self.run(op.flow(), loader))
+            self.flight.do(op.name, lambda: self.run(op.flow(), loader))
         except Exception:  # a failed background refresh is counted in load_failures; the entry stays
             pass
         finally:
@@ -638,7 +646,7 @@ class AsyncCache(_Core):
         if type(op) is _Shared:
             return await self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         if type(op) is _Spawn:
-            if not self.flight.in_flight(op.key):
+            if op.wanted(self.flight):
                 task = asyncio.ensure_future(self._background_run(op, loader))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
@@ -647,7 +655,7 @@ class AsyncCache(_Core):
 
     async def _background_run(self, op: _Spawn, loader: Callable[[], Awaitable[Any]]) -> None:
         try:
-            await self.flight.do(op.key, lambda: self.run(op.flow(), loader))
+            await self.flight.do(op.name, lambda: self.run(op.flow(), loader))
         except Exception:
             pass
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+import time
 
 import pytest
 
@@ -59,3 +61,47 @@ def test_one_recompute_per_expiry_with_the_refresh_lease() -> None:
     assert len(replaced) > 6
     assert len(set(replaced)) == len(replaced)
     assert sum(c.stats.early_refreshes for c in caches) == len(replaced) - 1
+
+
+def test_a_miss_never_joins_a_background_refresh_that_lost_its_lease() -> None:
+    """A refresh that finds the refresh lease taken ends with no value: a caller that missed meanwhile must
+    load for itself, not receive the refresh's empty outcome."""
+    clock = ManualClock()
+    gate = threading.Event()
+    answered = threading.Event()
+
+    class SlowRefreshLease(MemoryBackend):
+        def acquire(self, key: str, token: bytes, px: int, entry_key: str):  # type: ignore[override]
+            if key.endswith(":refresh"):
+                gate.wait(5)
+                try:
+                    return b"another-process", px, None  # someone else refreshes
+                finally:
+                    answered.set()
+            return super().acquire(key, token, px, entry_key)
+
+    memory = SlowRefreshLease(clock)
+    cache = Cache(memory, clock=clock, rng=random.Random(3), ttl=1, beta=1000.0)
+    def first() -> str:
+        clock.advance(0.1)  # the recompute time XFetch weighs
+        return "v1"
+
+    assert cache.get_or_load("k", first) == "v1"
+    clock.advance(0.5)
+    assert cache.get_or_load("k", lambda: "unused") == "v1"  # XFetch fires: the refresh waits on its lease
+    memory.data.pop("k")  # the entry is gone (invalidated elsewhere) while that refresh is in flight
+    result = []
+    miss = threading.Thread(target=lambda: result.append(cache.get_or_load("k", lambda: "v2")))
+    miss.start()
+    deadline = time.monotonic() + 5
+    while not result and time.monotonic() < deadline:  # until it has either finished or joined a flight
+        call = cache.flight._calls.get("k")
+        if call is not None and call.waiters:
+            break
+        time.sleep(0.001)
+    gate.set()
+    answered.wait(5)
+    miss.join(5)
+    cache.drain()
+    assert result == ["v2"]
+    assert cache.stats.early_refreshes == 0
