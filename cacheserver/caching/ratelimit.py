@@ -311,9 +311,11 @@ class _Bucket(RateLimiter):
                  **options: Any) -> None:
         if rate <= 0 or per <= 0:
             raise ValueError("rate and per must be positive")
-        # rate tokens per (per * 1000) ms as an exact fraction: refill units per ms, unit units per token
-        per_ms = Fraction(str(rate)) / (Fraction(str(per)) * 1000)
-        super().__init__(client, name, capacity, (capacity, per_ms.numerator, per_ms.denominator), **options)
+        # tokens per ms as a fraction refill/unit (refill units per ms, unit units per token); a denominator
+        # bounded to a million keeps capacity * unit exact in Lua's doubles (rate=1, per=7 stays exact)
+        per_ms = (Fraction(str(rate)) / (Fraction(str(per)) * 1000)).limit_denominator(1_000_000)
+        super().__init__(client, name, capacity, (int(capacity), per_ms.numerator, per_ms.denominator),
+                         **options)
 
 
 class TokenBucket(_Bucket):
@@ -333,7 +335,7 @@ class LeakyBucket(_Bucket):
 
 class _Window(RateLimiter):
     def __init__(self, client: Any, name: str, *, limit: int, window: float, **options: Any) -> None:
-        super().__init__(client, name, limit, (limit, _ms(window, "window")), **options)
+        super().__init__(client, name, limit, (int(limit), _ms(window, "window")), **options)
 
 
 class FixedWindow(_Window):
