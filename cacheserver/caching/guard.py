@@ -11,7 +11,10 @@ Where it goes:
   on a miss): ``ReadThrough(cache, BloomGuard(bloom, load_user), key="user:{user_id}")``. Keep ``missing``
   None there: with ``cache_none=True`` (negative caching, ``none_ttl`` short) the guard's "not found" is
   cached like a store miss, so repeated attack keys stop at the cache;
-- or around the read-through itself, so absent keys cost neither a cache nor a store round trip.
+- or in front of the read-through, so absent keys cost neither a cache nor a store round trip, and the
+  cache holds no negative entries for them: ``BloomGuard(bloom, reads, key=lambda user_id: str(user_id))``
+  (a ``ReadThrough`` has no signature to build a key from, so the key is a function). With negative
+  caching behind it, only the filter's false positives are cached as None.
 
 Rules: the filter holds every key the store has -- fill it from the store at start, and add a key to it
 before the row that makes it exist is committed (added after, a reader in between would be told "not
@@ -62,12 +65,14 @@ class BloomGuard:
     """A loader behind a Bloom filter (see the module docstring)."""
 
     def __init__(self, bloom: Any, loader: Callable[..., Any], *, key: str | Callable[..., Any] | None = None,
-                 missing: Any = None) -> None:
+                 missing: Any = None, is_async: bool | None = None) -> None:
+        # Name, docstring and __wrapped__ (so inspect.signature, and ReadThrough's key template, see the
+        # loader's parameters); not the loader's __dict__, which would overwrite ours.
+        functools.update_wrapper(self, loader, updated=())
         self.bloom = bloom
         self.loader = loader
         self.missing = missing
         self.stats = GuardStats()
-        functools.update_wrapper(self, loader)  # keeps the signature: ReadThrough builds keys from it
         if callable(key):
             self._key = key
         else:
@@ -78,7 +83,9 @@ class BloomGuard:
                 key = "{" + params[0] + "}"
             builder = KeyBuilder(loader, key)
             self._key = lambda *args, **kwargs: builder.build(args, kwargs)
-        self.is_async = isinstance(bloom, AsyncSharedBloomFilter) or inspect.iscoroutinefunction(loader)
+        if is_async is None:  # say it for a callable that returns coroutines, such as an async read-through
+            is_async = isinstance(bloom, AsyncSharedBloomFilter) or inspect.iscoroutinefunction(loader)
+        self.is_async = is_async
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = self._key(*args, **kwargs)

@@ -214,6 +214,23 @@ def test_async_guard_with_a_local_filter() -> None:
     assert asyncio.run(main()) == ["item 1", None] and calls == [1]
 
 
+def test_guard_in_front_of_a_read_through(memory, clock) -> None:
+    bloom = BloomFilter(100, 0.01)
+    bloom.add("1")
+    calls = []
+
+    def load(item_id: int) -> str:
+        calls.append(item_id)
+        return f"item {item_id}"
+
+    reads = ReadThrough(Cache(memory, clock=clock, ttl=60, beta=None), load, key="item:{item_id}")
+    guarded = BloomGuard(bloom, reads, key=lambda item_id: str(item_id))
+    assert guarded.loader is reads  # the read-through's attributes were not copied over the guard's
+    memory.commands.clear()
+    assert guarded(2) is None and memory.commands == {}  # blocked before the cache
+    assert guarded(1) == "item 1" and guarded(1) == "item 1" and calls == [1]
+
+
 def _penetration(memory, clock, *, negative: bool, bloom: bool) -> int:
     """Store queries for 20 reads of 2 existing and 2 absent IDs (each read 5 times)."""
     store = {1: "one", 2: "two"}
