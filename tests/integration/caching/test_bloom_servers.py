@@ -54,6 +54,18 @@ def test_fixed_filter_bitmap_is_the_local_bytearray(target) -> None:
     client.close()
 
 
+def test_large_filter_offsets_match(target) -> None:
+    client = _client(target)
+    shared = SharedBloomFilter(client, "big", 3_000_000, 0.001)  # 43M bits: offsets of 8 digits
+    local = BloomFilter(3_000_000, 0.001)
+    keys = [f"id:{i}" for i in range(300)]
+    assert shared.add_many(keys) == local.add_many(keys) == 300
+    assert client.strlen("{big}:bloom:bits") == local.nbytes == 5_391_596
+    assert client.get("{big}:bloom:bits") == local.to_bytes()
+    assert client.bitcount("{big}:bloom:bits") == 300 * 10
+    client.close()
+
+
 def test_load_and_save_move_a_filter_between_process_and_server(target) -> None:
     client = _client(target)
     local = BloomFilter(500, 0.01)
