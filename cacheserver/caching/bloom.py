@@ -180,26 +180,17 @@ class BloomFilter:
         self._steps = range(1, self.num_hashes + 1)
         self._lock = threading.Lock()
 
-    # The check loop is written out in each method instead of calling positions(): a call and a list per
-    # key would double its cost.
     def __contains__(self, key: Key) -> bool:
         h = _hash128(key, HASH_SEED)
-        m = self.num_bits
-        x = (h & _MASK52) % m
-        y = ((h >> 64) & _MASK52) % m
-        bits = self.bits
-        for i in self._steps:
-            if not bits[x >> 3] & (128 >> (x & 7)):
-                return False
-            x = (x + y) % m
-            y = (y + i) % m
-        return True
+        return self._has(h & _MASK52, (h >> 64) & _MASK52)
 
     might_contain = __contains__
 
     def contains_many(self, keys: Iterable[Key]) -> list[bool]:
         return [key in self for key in keys]
 
+    # The position loop is written out here and in _set rather than calling positions(): a call and a list
+    # per key would double the cost of a check.
     def _has(self, h1: int, h2: int) -> bool:
         m = self.num_bits
         x, y = h1 % m, h2 % m
