@@ -123,21 +123,22 @@ class _Shared:
 
 
 class _Spawn:
-    """Refresh ``key`` in the background, unless a load or a refresh of it is already running here.
+    """Run the flow in the background under single-flight, unless a load of ``key`` is already running here."""
 
-    The refresh runs under its own single-flight name, never the entry's: a caller that misses meanwhile
-    must not join it, since a refresh that loses the refresh lease ends with no value to share.
-    """
-
-    __slots__ = ("key", "flow", "name")
+    __slots__ = ("key", "flow")
 
     def __init__(self, key: str, flow: Callable[[], Generator]) -> None:
         self.key = key
         self.flow = flow
-        self.name = keyspace.refresh_key(key)
 
-    def wanted(self, flight: SingleFlight | AsyncSingleFlight) -> bool:
-        return not (flight.in_flight(self.key) or flight.in_flight(self.name))
+
+class _NotLoaded:
+    __slots__ = ()
+
+
+# What a background refresh ends with when it did not load (another process holds the refresh lease, or the
+# cache is unreachable). A caller that missed and joined that refresh's single-flight gets this, not a value.
+_NOT_LOADED: Any = _NotLoaded()
 
 
 Flow = Generator[Any, Any, Any]
@@ -235,7 +236,7 @@ class _Core:
         except CacheUnavailable:
             if not policy.fail_open:
                 raise
-            return (yield _Shared(key, lambda: self.load_only()))
+            return (yield from self.shared(key, self.load_only))
         entry = self.decode(raw)
         if entry is not None:
             now = self.clock.time()
@@ -253,7 +254,16 @@ class _Core:
                 yield _Spawn(key, lambda: self.refresh_early(key, policy, tags, lease_ms))
                 return entry.value
         self.stats.misses += 1
-        return (yield _Shared(key, lambda: self.fill(key, policy, tags, entry)))
+        return (yield from self.shared(key, lambda: self.fill(key, policy, tags, entry)))
+
+    def shared(self, key: str, flow: Callable[[], Flow]) -> Flow:
+        """Run ``flow`` under local single-flight for ``key``. A background refresh of the key runs under the
+        same name (so a miss during a refresh shares the refreshed value instead of loading again); when the
+        flight joined was a refresh that did not load, start our own."""
+        while True:
+            value = yield _Shared(key, flow)
+            if value is not _NOT_LOADED:
+                return value
 
     def load_only(self) -> Flow:
         value, _ = yield _Load(None)
@@ -264,9 +274,9 @@ class _Core:
         try:
             holder, _, _ = yield _Cmd("acquire", keyspace.refresh_key(key), new_token(), lease_ms, key)
         except CacheUnavailable:
-            return None
+            return _NOT_LOADED
         if holder is not None:
-            return None
+            return _NOT_LOADED
         self.stats.early_refreshes += 1
         return (yield from self.load_store(key, policy, tags, None, None))
 
@@ -507,7 +517,7 @@ class Cache(_Core):
         if type(op) is _Shared:
             return self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         if type(op) is _Spawn:
-            if op.wanted(self.flight):
+            if not self.flight.in_flight(op.key):
                 thread = threading.Thread(target=self._background_run, args=(op, loader), daemon=True)
                 self._background.add(thread)
                 thread.start()
@@ -516,7 +526,7 @@ class Cache(_Core):
 
     def _background_run(self, op: _Spawn, loader: Callable[[], Any]) -> None:
         try:
-            self.flight.do(op.name, lambda: self.run(op.flow(), loader))
+            self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         except Exception:  # a failed background refresh is counted in load_failures; the entry stays
             pass
         finally:
@@ -646,7 +656,7 @@ class AsyncCache(_Core):
         if type(op) is _Shared:
             return await self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         if type(op) is _Spawn:
-            if op.wanted(self.flight):
+            if not self.flight.in_flight(op.key):
                 task = asyncio.ensure_future(self._background_run(op, loader))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
@@ -655,7 +665,7 @@ class AsyncCache(_Core):
 
     async def _background_run(self, op: _Spawn, loader: Callable[[], Awaitable[Any]]) -> None:
         try:
-            await self.flight.do(op.name, lambda: self.run(op.flow(), loader))
+            await self.flight.do(op.key, lambda: self.run(op.flow(), loader))
         except Exception:
             pass
 
