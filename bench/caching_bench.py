@@ -5,7 +5,8 @@
 
 Scenarios (see bench/README.md): cold burst (P processes x C callers, loader L), hot key through repeated
 expiries, XFetch recomputes per expiry for several beta, lock holder killed with SIGKILL, hit-path overhead
-over a raw redis-py GET (sync and async). Prints one table per server.
+over a raw redis-py GET (sync and async), and an outage (the server stopped mid-run, then started again).
+Prints one block per server.
 """
 
 from __future__ import annotations
@@ -14,23 +15,25 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import redis
 import redis.asyncio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from helpers import RedisProcess  # noqa: E402
-
-from cacheserver.caching import AsyncCache, Cache  # noqa: E402
+from cacheserver.caching import AsyncCache, Cache, CircuitBreaker  # noqa: E402
 from cacheserver.caching.codecs import JsonCodec, decode_entry  # noqa: E402
 
 
@@ -239,6 +242,104 @@ def hit_overhead(port: int, n: int) -> dict:
             "raw_get_us": statistics.median(raw_blocks) / HIT_BLOCK * 1e6}
 
 
+# -- outage --------------------------------------------------------------------------------------------
+class ServerProcess:
+    """cacheserver or redis-server on one fixed loopback port, which can be stopped and started again."""
+
+    def __init__(self, name: str) -> None:
+        from helpers import free_port
+
+        self.name = name
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="caching-bench-")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ServerProcess:
+        if self.name == "redis":
+            argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                    "no", "--dir", self.dir]
+        else:
+            argv = [sys.executable, "-m", "cacheserver", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, retry=Retry(NoBackoff(), 0))
+        for _ in range(400):
+            try:
+                client.ping()
+                client.close()
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.01)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def outage(server: ServerProcess, up_s: float, down_s: float, after_s: float, rate: float,
+           client_retry: Retry | None) -> dict:
+    """One caller at ``rate`` calls/s on a cached key; the server is stopped after ``up_s`` and started again
+    ``down_s`` later (empty: no persistence). Extra latency is a call's time minus its loader's time."""
+    kwargs = {"retry": client_retry} if client_retry is not None else {}
+    client = redis.Redis(port=server.port, socket_connect_timeout=0.5, socket_timeout=0.5, **kwargs)
+    client.flushall()
+    cache = Cache(client, ttl=60, beta=None, breaker=CircuitBreaker(threshold=3, cooldown=0.5))
+    calls: list[tuple[float, float, float, bool]] = []  # start, latency, loader time, went through the cache
+    errors = []
+    marks: dict[str, float] = {}
+    stop = threading.Event()
+
+    def caller() -> None:
+        loader_time = [0.0]
+
+        def loader() -> str:
+            t = time.perf_counter()
+            value = "row"
+            loader_time[0] = time.perf_counter() - t
+            return value
+
+        while not stop.is_set():
+            loader_time[0] = 0.0
+            skipped = cache.stats.bypassed + cache.stats.cache_errors
+            t0 = time.perf_counter()
+            try:
+                cache.get_or_load("bench:outage", loader)
+            except Exception as exc:  # the target: never reached
+                errors.append(exc)
+            latency = time.perf_counter() - t0
+            calls.append((t0, latency, loader_time[0], skipped == cache.stats.bypassed + cache.stats.cache_errors))
+            pause = 1.0 / rate - latency
+            if pause > 0:
+                time.sleep(pause)
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    time.sleep(up_s)
+    marks["down"] = time.perf_counter()
+    server.stop()
+    time.sleep(down_s)
+    server.start()
+    marks["up"] = time.perf_counter()
+    time.sleep(after_s)
+    stop.set()
+    thread.join(30)
+    client.close()
+    while_down = [lat - lt for t0, lat, lt, _ in calls if marks["down"] <= t0 < marks["up"] - 0.02]
+    back = [t0 for t0, _, _, cached in calls if t0 >= marks["up"] and cached]
+    return {
+        "exceptions": len(errors),
+        "calls_down": len(while_down),
+        "p99_extra_ms": p99(while_down) * 1000,
+        "max_extra_ms": max(while_down, default=float("nan")) * 1000,
+        "recovery_ms": (back[0] - marks["up"]) * 1000 if back else float("nan"),
+    }
+
+
 def start_ours() -> tuple[subprocess.Popen, int]:
     from helpers import free_port
 
@@ -262,12 +363,8 @@ def main() -> None:
     args = parser.parse_args()
     hot_seconds = 3.0 if args.quick else 6.0
     for name in args.servers.split(","):
-        if name == "redis":
-            rp = RedisProcess().start()
-            port, stop = rp.port, rp.stop
-        else:
-            proc, port = start_ours()
-            stop = proc.terminate
+        server = ServerProcess("redis" if name == "redis" else "cacheserver").start()
+        port = server.port
         try:
             print(f"\n== {name} ==")
             r = cold_burst(port, 4, 25, 0.2)
@@ -284,8 +381,16 @@ def main() -> None:
             r = hit_overhead(port, 4000 if args.quick else 20000)
             print(f"hit path over raw GET ({r['raw_get_us']:.0f} us): sync {r['sync_pct']:+.1f}%  "
                   f"async {r['async_pct']:+.1f}%")
+            # Last: it stops and restarts the server. A cache client should fail fast; with redis-py's default
+            # retry policy the first call of an outage sits in the client's own backoff (reported too).
+            for label, retry in (("client retry once, no backoff", Retry(NoBackoff(), 1)),
+                                 ("redis-py default retry", None)):
+                r = outage(server, 0.5, 1.5 if args.quick else 3.0, 1.5, 500, retry)
+                print(f"outage ({label}): exceptions={r['exceptions']} calls while down={r['calls_down']} "
+                      f"extra p99={r['p99_extra_ms']:.2f} ms max={r['max_extra_ms']:.1f} ms "
+                      f"recovered {r['recovery_ms']:.0f} ms after restart")
         finally:
-            stop()
+            server.close()
 
 
 if __name__ == "__main__":
