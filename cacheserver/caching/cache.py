@@ -132,6 +132,16 @@ class _Spawn:
         self.flow = flow
 
 
+class _Publish:
+    """Hand ``value`` now to the callers sharing this process's flight of ``key``; the flow goes on."""
+
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: str, value: Any) -> None:
+        self.key = key
+        self.value = value
+
+
 class _NotLoaded:
     __slots__ = ()
 
@@ -343,16 +353,18 @@ class _Core:
             except CacheUnavailable:
                 pass
         if lease is not None:
-            yield from self.finish_lease(key, lease, payload)
+            yield from self.finish_lease(key, lease, payload, value)
         return value
 
-    def finish_lease(self, key: str, lease: tuple[str, bytes, int], payload: bytes) -> Flow:
-        """Wake the round's waiters and release the lease. With an entry, waking comes first: waiters take
-        the entry and never look at the lease, so they need not wait for the release. Without one (the load
-        failed) the release comes first, or woken waiters would find the lease still held and wait again."""
+    def finish_lease(self, key: str, lease: tuple[str, bytes, int], payload: bytes, value: Any = None) -> Flow:
+        """Wake the round's waiters and release the lease. With an entry, waking comes first: waiters (other
+        processes through the wake list, this one's through its single-flight) take the entry and never look
+        at the lease, so they need not wait for the release. Without one (the load failed) the release comes
+        first, or woken waiters would find the lease still held and wait again."""
         lkey, token, lease_ms = lease
         wake = _Cmd("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
-        steps = (wake, _Cmd("release", lkey, token)) if payload else (_Cmd("release", lkey, token), wake)
+        release = _Cmd("release", lkey, token)
+        steps = (wake, _Publish(key, value), release) if payload else (release, wake)
         for step in steps:
             try:
                 yield step
@@ -516,6 +528,9 @@ class Cache(_Core):
             return self._load(loader, op.lease)
         if type(op) is _Shared:
             return self.flight.do(op.key, lambda: self.run(op.flow(), loader))
+        if type(op) is _Publish:
+            self.flight.publish(op.key, op.value)
+            return None
         if type(op) is _Spawn:
             if not self.flight.in_flight(op.key):
                 thread = threading.Thread(target=self._background_run, args=(op, loader), daemon=True)
@@ -655,6 +670,9 @@ class AsyncCache(_Core):
             return await self._load(loader, op.lease)
         if type(op) is _Shared:
             return await self.flight.do(op.key, lambda: self.run(op.flow(), loader))
+        if type(op) is _Publish:
+            self.flight.publish(op.key, op.value)
+            return None
         if type(op) is _Spawn:
             if not self.flight.in_flight(op.key):
                 task = asyncio.ensure_future(self._background_run(op, loader))

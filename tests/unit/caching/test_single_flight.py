@@ -117,3 +117,67 @@ def test_cancelling_one_async_waiter_never_cancels_the_shared_load() -> None:
         assert await second == "done"
 
     asyncio.run(main())
+
+
+def test_published_result_wakes_waiters_before_the_call_ends() -> None:
+    flight = SingleFlight()
+    go = threading.Event()
+    published = threading.Event()
+    finish = threading.Event()
+
+    def load() -> str:
+        go.wait(5)
+        flight.publish("k", "early")
+        published.set()
+        finish.wait(5)
+        raise RuntimeError("after publishing")  # reaches the caller running it, not the waiters
+
+    errors = []
+
+    def leader() -> None:
+        try:
+            flight.do("k", load)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    t = threading.Thread(target=leader)
+    t.start()
+    while not flight.in_flight("k"):
+        pass
+    shared = []
+    waiter = threading.Thread(target=lambda: shared.append(flight.do("k", lambda: "not run")))
+    waiter.start()
+    while flight._calls["k"].waiters < 1:
+        pass
+    go.set()
+    published.wait(5)
+    waiter.join(5)
+    assert shared == ["early"]
+    assert not flight.in_flight("k")  # a caller arriving now starts a new call
+    assert flight.do("k", lambda: "next") == "next"
+    finish.set()
+    t.join(5)
+    assert errors == ["after publishing"]
+
+
+def test_published_result_reaches_async_waiters_while_the_task_runs_on() -> None:
+    async def main() -> None:
+        flight = AsyncSingleFlight()
+        finish = asyncio.Event()
+        ended = []
+
+        async def load() -> str:
+            await asyncio.sleep(0)
+            flight.publish("k", "early")
+            await finish.wait()
+            ended.append(True)
+            raise RuntimeError("after publishing")  # nobody waits any more: dropped, not reported as lost
+
+        results = await asyncio.gather(*(flight.do("k", load) for _ in range(3)))
+        assert results == ["early"] * 3 and ended == []
+        finish.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert ended == [True] and not flight.in_flight("k")
+
+    asyncio.run(main())
