@@ -548,7 +548,7 @@ class _SharedCore:
         return out
 
     def _added(self, reply: list) -> list[bool]:
-        flags, filters, _, crossed = reply
+        flags, _, _, crossed = reply
         for index in crossed:
             _warn(self.name, index, self.plan, self.scalable)
         return _flags(flags)
@@ -608,7 +608,8 @@ class SharedBloomFilter(_SharedCore):
     """A Bloom filter on the server, over a sync redis-py client (``redis.Redis`` or ``RedisCluster``).
 
     ``SharedBloomFilter(client, "users", capacity=1_000_000, error_rate=0.01, scalable=True)``; every
-    client of one name must pass the same configuration (the server refuses another one).
+    client of one name must pass the same configuration (the server refuses another one). The server needs
+    Lua scripting (EVALSHA); ``load`` needs a client without ``decode_responses`` (the bitmap is binary).
     """
 
     def add(self, key: Key) -> bool:
