@@ -28,7 +28,6 @@ authenticated client, as Redis does.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import hiredis
@@ -48,10 +47,26 @@ _BOUNDARY_PROBE = b"*0\r\n"
 # left to the Python parser, which allocates per element received. (Kept apart from the ``\r\n+`` test:
 # a pattern starting with a literal is scanned for at C speed, an alternation is not.)
 _find_big_count = re.compile(rb"\*[0-9]{8}").search
-# Chunks up to this size have all their arguments type-checked by one join (a copy of the chunk).
+# Chunks up to this size have all their arguments type-checked by joins (a copy of the chunk).
 _JOIN_CHECK_MAX = 64 * 1024
 _join = b"".join
-_chain = itertools.chain.from_iterable
+# Headers hiredis turns into something that passes for a bulk argument or a request: a simple string,
+# a big number or a verbatim string reads as bytes; a set, a push or an attribute as a list, a map as
+# a dict. Redis refuses them all ("expected '$'"), so a chunk that has one goes to the Python parser.
+# The exact search is slow (a candidate at every CRLF): a chunk that lacks all seven bytes skips it.
+_HIDDEN_TYPES = b"+(=~>|%"
+_find_hidden_type = re.compile(rb"\r\n[+(=~>|%]").search
+
+
+def _may_hide_types(data: bytes) -> bool:
+    if len(data) <= 4096:  # one pass: for a small chunk a copy costs less than seven scans
+        return len(data.translate(None, _HIDDEN_TYPES)) != len(data)
+    return any(map(data.__contains__, _HIDDEN_TYPE_BYTES))
+
+
+_HIDDEN_TYPE_BYTES = [bytes([b]) for b in _HIDDEN_TYPES]
+
+_min = min
 
 
 class UnexpectedByte(ProtocolError):
@@ -180,19 +195,20 @@ class RequestReader:
             data = self._parse(data, out, handoff=True)
             if not data:
                 return out
-        if data[0] != 42 or b"\r\n+" in data or not self.authenticated or _find_big_count(data) is not None:
+        if (
+            data[0] != 42
+            or (_may_hide_types(data) and _find_hidden_type(data) is not None)
+            or not self.authenticated
+            or _find_big_count(data) is not None
+        ):
             self._parse(data, out)
             return out
         r = self._hiredis
         r.feed(data)
         first = len(out)
-        gets = r.gets
         at_boundary = False
         try:
-            req = gets()
-            while req is not False:
-                out.append(req)
-                req = gets()
+            out.extend(iter(r.gets, False))  # a C loop over gets() until hiredis needs more data
             if not r.has_data():
                 r.feed(_BOUNDARY_PROBE)
                 at_boundary = r.gets() == []  # the probe came back whole: hiredis is empty again
@@ -200,33 +216,30 @@ class RequestReader:
             pass
         got = out[first:] if first else out
         if at_boundary and len(data) <= _JOIN_CHECK_MAX:
-            # One C call checks every argument of the chunk: join() refuses anything but bytes
-            # (an integer, a nil, a nested array), and chaining refuses a nil request.
+            # A few C calls check the whole chunk: no request is empty ('*0', or a top-level '$0' read
+            # as an empty string) or has no length (a top-level nil or number), and join() refuses any
+            # request that is not a list and any argument that is not bytes (a nested array, a nil).
             try:
-                _join(_chain(got))
-            except TypeError:
+                if _min(map(len, got)):
+                    _join(map(_join, got))
+                    return out
+            except (TypeError, ValueError):
                 pass
-            else:
-                if [] in got:
-                    out[first:] = [q for q in got if q]  # '*0' requests are ignored, as Redis does
-                return out
         # Request by request: keep the well-formed ones, then let Python take over where hiredis could
-        # not (a partial request, a protocol error, an element that is not a bulk string).
+        # not (a partial request, a protocol error, an element that is not a bulk string, an empty or
+        # nil multibulk, a top-level item that Redis would read as an inline command).
         got = out[first:]
         del out[first:]
-        taken = 0  # requests consumed by hiredis, including the ignored empty ones
+        taken = 0  # well-formed requests consumed by hiredis
         for req in got:
-            if req.__class__ is list and req:
-                for a in req:
-                    if a.__class__ is not bytes:
-                        break
-                else:
-                    out.append(req)
-                    taken += 1
-                    continue
+            if req.__class__ is not list or not req:
                 break
-            if req is None or req == []:
-                taken += 1  # '*-1' and '*0' are ignored, as Redis does
+            for a in req:
+                if a.__class__ is not bytes:
+                    break
+            else:
+                out.append(req)
+                taken += 1
                 continue
             break
         else:

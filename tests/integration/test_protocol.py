@@ -40,6 +40,16 @@ MALFORMED = [
     (b"*1\r\n:5\r\n", b"expected '$', got ':'"),
     (b"*1\r\n+OK\r\n", b"expected '$', got '+'"),
     (b"*2\r\n$3\r\nGET\r\n*1\r\n$1\r\na\r\n", b"expected '$', got '*'"),
+    # RESP3 types as arguments (some read as bytes or lists by a generic RESP parser)
+    (b"*2\r\n$4\r\nECHO\r\n(12\r\n", b"expected '$', got '('"),
+    (b"*2\r\n$4\r\nECHO\r\n=5\r\ntxt:a\r\n", b"expected '$', got '='"),
+    (b"*2\r\n$4\r\nECHO\r\n,1.5\r\n", b"expected '$', got ','"),
+    (b"*2\r\n$4\r\nECHO\r\n#t\r\n", b"expected '$', got '#'"),
+    (b"*2\r\n$4\r\nECHO\r\n_\r\n", b"expected '$', got '_'"),
+    (b"*2\r\n$4\r\nECHO\r\n~1\r\n$1\r\na\r\n", b"expected '$', got '~'"),
+    (b"*2\r\n$4\r\nECHO\r\n>1\r\n$1\r\na\r\n", b"expected '$', got '>'"),
+    (b"*2\r\n$4\r\nECHO\r\n|1\r\n$1\r\na\r\n$1\r\nb\r\n", b"expected '$', got '|'"),
+    (b"*2\r\n$4\r\nECHO\r\n%1\r\n$1\r\na\r\n$1\r\nb\r\n", b"expected '$', got '%'"),
     (b"*1\r\n\r\n", b"expected '$', got ' '"),  # CR is sent as a space
     (b"*1\r\n\xff\r\n", b"expected '$', got '\xff'"),  # any other byte raw
     (b"*1\r\n$-1\r\n", b"invalid bulk length"),
@@ -137,6 +147,35 @@ def test_simple_string_as_a_command_name(raw):
     raw.send(encode_command("PING") + b"+foo\r\n")
     assert raw.read_reply() == b"+PONG\r\n"
     assert raw.read_reply() == b"-ERR unknown command '+foo', with args beginning with: \r\n"
+
+
+@pytest.mark.parametrize(
+    "tail, lines",
+    [
+        (b"$0\r\n\r\n", [b"$0"]),
+        (b"$-1\r\n", [b"$-1"]),
+        (b"_\r\n", [b"_"]),
+        (b"$1\r\nx\r\n", [b"$1", b"x"]),
+        (b"%1\r\n$1\r\na\r\n$1\r\nb\r\n", [b"%1", b"$1", b"a", b"$1", b"b"]),
+        (b"~1\r\n$1\r\na\r\n", [b"~1", b"$1", b"a"]),
+        (b">1\r\n$1\r\na\r\n", [b">1", b"$1", b"a"]),
+        (b"|1\r\n$1\r\na\r\n$1\r\nb\r\n", [b"|1", b"$1", b"a", b"$1", b"b"]),
+        (b"(12\r\n=5\r\ntxt:a\r\n+OK\r\n", [b"(12", b"=5", b"txt:a", b"+OK"]),
+    ],
+)
+def test_non_multibulk_items_after_a_request_are_inline_commands(raw, tail, lines):
+    # In one chunk after a well-formed request: Redis reads each line as an inline command.
+    raw.send(encode_command("PING") + tail + encode_command("PING"))
+    assert raw.read_reply() == b"+PONG\r\n"
+    for line in lines:
+        assert raw.read_reply() == b"-ERR unknown command '%b', with args beginning with: \r\n" % line
+    assert raw.read_reply() == b"+PONG\r\n"
+
+
+def test_empty_multibulk_between_requests_is_ignored(raw):
+    raw.send(encode_command("PING") + b"*0\r\n*-1\r\n" + encode_command("ECHO", "x"))
+    assert raw.read_reply() == b"+PONG\r\n"
+    assert raw.read_reply() == b"$1\r\nx\r\n"
 
 
 # -- inline commands ------------------------------------------------------------------------------------
