@@ -42,8 +42,7 @@ from cacheserver.caching.codecs import (
     Entry,
     JsonCodec,
     decode_entry,
-    decode_header,
-    decode_value,
+    decode_fields,
     encode_entry,
     entry_tag,
 )
@@ -209,29 +208,24 @@ class _Core:
         return f"{self.prefix}{namespace}:v{int(version or 0)}:{key}"
 
     def hit_value(self, raw: bytes | None, policy: Policy) -> Any:
-        """The value when ``raw`` is a fresh hit needing no early refresh, else ``MISS``: the whole hit path.
-
-        The header is checked before the payload is decoded, so a stale entry costs no decode here; no
-        ``Entry`` is built and no flow started.
-        """
-        header = decode_header(self.tag, raw)
-        if header is None:
-            return MISS
-        flags, fresh_until, delta = header
-        now = self.clock.time()
-        if now >= fresh_until:
-            return MISS
-        if policy.beta is not None and should_refresh_early(now, fresh_until, delta, policy.beta, self.rng):
-            return MISS
+        """The value when ``raw`` is a fresh hit needing no early refresh, else ``MISS``: the whole hit path,
+        one decoding call (no ``Entry`` built, no flow started)."""
         try:
-            value = decode_value(self.codec, raw, flags)  # type: ignore[arg-type]
+            fields = decode_fields(self.codec, self.tag, raw)
         except CodecError:
             self.stats.rejected += 1
             return MISS
-        except Exception:  # corrupt payload: the flow sees the same miss and reloads
+        if fields is None:
+            return MISS
+        now = self.clock.time()
+        fresh_until = fields[2] / 1000
+        if now >= fresh_until:
+            return MISS
+        if policy.beta is not None and should_refresh_early(now, fresh_until, fields[3] / 1000, policy.beta,
+                                                            self.rng):
             return MISS
         self.stats.hits += 1
-        return value
+        return fields[0]
 
     def read(self, key: str, policy: Policy, tags: list[str], namespace: str | None = None,
              raw: Any = MISS) -> Flow:

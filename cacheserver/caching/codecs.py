@@ -29,7 +29,7 @@ FLAG_NEGATIVE = 1  # the loader returned None and the policy caches it
 
 _HEADER = struct.Struct(">BBBBqI")
 HEADER_SIZE = _HEADER.size
-_TAIL = struct.Struct(">BqI")  # flags, fresh_until_ms, delta_ms: the header after its tag
+_TAGGED = struct.Struct(">3sBqI")  # the header as tag (magic, format, codec id), flags, fresh_until_ms, delta_ms
 
 
 class Codec(Protocol):
@@ -136,29 +136,31 @@ def entry_tag(codec: Codec) -> bytes:
     return bytes((MAGIC, FORMAT, codec.codec_id))
 
 
-def decode_header(tag: bytes, data: bytes | None) -> tuple[int, float, float] | None:
-    """(flags, fresh_until, delta) of an entry starting with ``tag``, or None: the payload is not read."""
-    if not data or len(data) < HEADER_SIZE or not data.startswith(tag):
+def decode_fields(codec: Codec, tag: bytes, data: bytes | None) -> tuple[Any, int, int, int] | None:
+    """(value, flags, fresh_until_ms, delta_ms) of an entry starting with ``tag`` (``entry_tag(codec)``), or
+    None when absent, of another format or codec, or corrupt; CodecError when the codec refuses it.
+
+    The read path's one call per hit: no Entry built, and the header read with one unpack.
+    """
+    if data is None or len(data) < HEADER_SIZE:
         return None
-    flags, fresh_ms, delta_ms = _TAIL.unpack_from(data, 3)
-    return flags, fresh_ms / 1000, delta_ms / 1000
-
-
-def decode_value(codec: Codec, data: bytes, flags: int) -> Any:
-    """The value of an entry whose header was accepted; raises CodecError (refused) or another error (corrupt)."""
-    return None if flags & FLAG_NEGATIVE else codec.loads(data[HEADER_SIZE:])
-
-
-def decode_entry(codec: Codec, data: bytes | None) -> Entry | None:
-    """The entry in ``data``, or None when absent or written in a format/codec this reader does not use."""
-    header = decode_header(entry_tag(codec), data)
-    if header is None:
+    head, flags, fresh_ms, delta_ms = _TAGGED.unpack_from(data)
+    if head != tag:
         return None
-    flags, fresh_until, delta = header
+    if flags & FLAG_NEGATIVE:
+        return None, flags, fresh_ms, delta_ms
     try:
-        value = decode_value(codec, data, flags)  # type: ignore[arg-type]
+        return codec.loads(data[HEADER_SIZE:]), flags, fresh_ms, delta_ms
     except CodecError:
         raise
     except Exception:  # corrupt payload: a miss, the next load overwrites it
         return None
-    return Entry(value, fresh_until, delta, bool(flags & FLAG_NEGATIVE))
+
+
+def decode_entry(codec: Codec, data: bytes | None) -> Entry | None:
+    """The entry in ``data``, or None when absent or written in a format/codec this reader does not use."""
+    fields = decode_fields(codec, entry_tag(codec), data)
+    if fields is None:
+        return None
+    value, flags, fresh_ms, delta_ms = fields
+    return Entry(value, fresh_ms / 1000, delta_ms / 1000, bool(flags & FLAG_NEGATIVE))
