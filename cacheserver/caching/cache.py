@@ -445,7 +445,7 @@ class Cache(_Core):
         if policy is None:
             policy = self.policy
         if namespace is None and self.breaker.state is CLOSED:
-            # The hit path: one GET, the header, the payload; no flow, no lock, no allocation of ours.
+            # The hit path: one GET and one decoding call; no flow, no lock, no Entry.
             key = self.prefix + key
             try:
                 raw = self.backend.get(key)
