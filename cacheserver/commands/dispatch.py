@@ -72,7 +72,8 @@ class Dispatcher:
                 if spec.subcommands is not None and argc > 1:  # COMMAND alone runs its container
                     sub = spec.subcommands.get(argv[1].lower())
                     if sub is None:
-                        self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), spec)
+                        # no command was found, so none counts it (Redis: only errorstat_ERR)
+                        self._reject(c, out, errors.unknown_subcommand(argv[1], spec.name), None)
                         continue
                     if not sub.arity_ok(argc):
                         self._reject(c, out, errors.wrong_arity(sub.fullname), sub)

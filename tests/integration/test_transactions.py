@@ -808,6 +808,20 @@ def test_stats_count_queued_commands_when_they_run(target, r):
     assert errors["errorstat_ERR"] == {"count": 1}
 
 
+def test_unknown_subcommand_counts_as_an_error_of_no_command(target, r):
+    r.config_resetstat()
+    with target.raw() as conn:
+        assert conn.command("CLIENT", "NOSUCH") == b"-ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP.\r\n"
+        assert conn.command("CLIENT") == b"-ERR wrong number of arguments for 'client' command\r\n"
+        pipeline(conn, ("MULTI",), ("CONFIG", "NOSUCH"), ("EXEC",))
+    stat = {"calls": 0, "usec": 0, "usec_per_call": 0.0, "rejected_calls": 1, "failed_calls": 0}
+    assert _cmdstat(r, "client") == stat  # the arity error only
+    assert "cmdstat_config" not in r.info("commandstats")
+    errors = r.info("errorstats")
+    assert errors["errorstat_ERR"] == {"count": 3}
+    assert errors["errorstat_EXECABORT"] == {"count": 1}
+
+
 def test_runtime_error_inside_exec_counts_for_the_command_only(target, r):
     r.config_resetstat()
     r.set("s", "x")
