@@ -53,6 +53,9 @@ class Dispatcher:
         perf_ns = _perf_ns
         n = len(requests)
         i = start
+        # One clock read per command: a command's time runs from the end of the previous one, so it
+        # includes its own lookup and checks (a few hundred ns) and the clock is read half as often.
+        t0 = perf_ns()
         while i < n:
             argv = requests[i]
             i += 1
@@ -91,7 +94,6 @@ class Dispatcher:
                     continue
             else:
                 target = out
-            t0 = perf_ns()
             try:
                 reply = spec.handler(c, argv)
             except CommandError as e:
@@ -100,7 +102,9 @@ class Dispatcher:
                 server.count_error_reply(e)
             except Exception:
                 reply = self._bug(spec, argv)
-            dt = perf_ns() - t0
+            t1 = perf_ns()
+            dt = t1 - t0
+            t0 = t1
             spec.calls += 1
             spec.total_ns += dt
             c.last_cmd = spec.fullname
@@ -128,6 +132,7 @@ class Dispatcher:
                 return i
             if server.after_command is not None:
                 server.after_command(c)
+                t0 = perf_ns()
         return i
 
     # -- the slow path -------------------------------------------------------------------------------
