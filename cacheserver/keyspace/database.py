@@ -228,19 +228,23 @@ class Database:
         """Add or overwrite (Redis's ``setKey``): drops the TTL unless ``keep_ttl``."""
         data = self.data
         old = data.get(key)
-        if old is None:
-            if self.ks.notify_flags & ev.NEW:
-                self.ks.emit(ev.NEW, b"new", key, self.index)
-            self.used += KEY_ENTRY + ((len(key) + 48) & -16)
-        elif old.__class__ is bytes:
-            self.used -= (len(old) + 48) & -16
+        if old.__class__ is bytes and value.__class__ is bytes:  # the commonest write: string over string
+            self.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            data[key] = value
         else:
-            self.used -= self._uncharge(key, old)
-        data[key] = value
-        if value.__class__ is bytes:
-            self.used += (len(value) + 48) & -16
-        else:
-            self._charge(key, value)
+            if old is None:
+                if self.ks.notify_flags & ev.NEW:
+                    self.ks.emit(ev.NEW, b"new", key, self.index)
+                self.used += KEY_ENTRY + ((len(key) + 48) & -16)
+            elif old.__class__ is bytes:
+                self.used -= (len(old) + 48) & -16
+            else:
+                self.used -= self._uncharge(key, old)
+            data[key] = value
+            if value.__class__ is bytes:
+                self.used += (len(value) + 48) & -16
+            else:
+                self._charge(key, value)
         if not keep_ttl and self.expires and self.expires.pop(key, None) is not None:
             self.used -= EXPIRE_ENTRY
         self.lru[key] = self.ks.clock.lru
