@@ -1,5 +1,6 @@
 """Crash test for write-back: writers and flushers run as separate processes and are SIGKILLed at random
-(seeded) points of a write load, then restarted; a fresh flusher drains what is left. Afterwards the SQLite
+(seeded) points of a write load, each once it has done some work (so a slow start on a busy machine does not
+turn the test into one of killed idle processes), then restarted; a fresh flusher drains what is left. Afterwards the SQLite
 store must hold every acknowledged write exactly once, in per-key order, and each key's last acknowledged
 value (or a later write that the server executed but whose writer died before hearing the answer).
 
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 PARTITIONS = 4
 FLUSHER = dict(partitions=PARTITIONS, coalesce=False, batch=50, block_ms=50, lease_ms=400, min_idle_ms=200)
-LOAD_SECONDS = 4.0
+KILLS = 8
 
 
 def _writer(port: int, log: str, writer_id: int, incarnation: int) -> None:
@@ -100,16 +101,28 @@ def test_killed_writers_and_flushers_lose_no_acknowledged_write(target, tmp_path
         wid = int(role[-1])
         return _spawn("writer", target.port, logs[wid], wid, incarnations[role])
 
+    store = SQLiteStore(db, history=True)
+
+    def progress(role: str) -> int:
+        """Writes a writer had acknowledged, or records the flushers applied: it grows while ``role`` works."""
+        if role == "flusher":
+            return len(store.history_of())
+        log = logs[int(role[-1])]
+        return sum(line.startswith("A ") for line in log.read_text().splitlines()) if log.exists() else 0
+
     procs = {role: start(role) for role in incarnations}
-    kills = 0
+    marks = dict.fromkeys(procs, 0)
     try:
-        end = time.monotonic() + LOAD_SECONDS
-        while time.monotonic() < end:
-            time.sleep(rng.uniform(0.15, 0.5))
+        for _ in range(KILLS):
             role = rng.choice(sorted(procs))
+            # Kill at a random point after the process did some work, however slowly a busy machine starts it.
+            deadline = time.monotonic() + 10
+            while progress(role) <= marks[role] and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.3))
             procs[role].send_signal(signal.SIGKILL)
             procs[role].wait(10)
-            kills += 1
+            marks[role] = progress(role)
             time.sleep(rng.uniform(0.0, 0.2))
             procs[role] = start(role)
     finally:
@@ -117,9 +130,8 @@ def test_killed_writers_and_flushers_lose_no_acknowledged_write(target, tmp_path
             proc.send_signal(signal.SIGKILL)
         for proc in procs.values():
             proc.wait(10)
-    assert kills >= 8 and incarnations["flusher"] >= 2
+    assert incarnations == {"writer0": 4, "writer1": 3, "flusher": 4}
 
-    store = SQLiteStore(db, history=True)
     assert len(store.history_of()) > 0  # the killed flushers did flush
     flusher = Flusher(client, store, **FLUSHER)
     backlog = flusher.drain(20)
