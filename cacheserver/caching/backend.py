@@ -30,6 +30,7 @@ import redis.asyncio
 
 from cacheserver.caching import lease
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
+from cacheserver.caching.scripts import Script
 
 try:
     from redis.asyncio.cluster import RedisCluster as _AsyncCluster
@@ -80,19 +81,16 @@ class RedisBackend:
         return tuple(pipe.execute())
 
     def release(self, key: str, token: bytes) -> bool:
-        return self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
+        return self._guarded(lease.RELEASE, key, token, None)
 
     def extend(self, key: str, token: bytes, px: int) -> bool:
-        return self._guarded(lease.EXTEND_SHA, lease.EXTEND_SCRIPT, key, token, px)
+        return self._guarded(lease.EXTEND, key, token, px)
 
-    def _guarded(self, sha: str, script: str, key: str, token: bytes, px: int | None) -> bool:
+    def _guarded(self, script: Script, key: str, token: bytes, px: int | None) -> bool:
         args = (token,) if px is None else (token, px)
         if self.scripting != lease.TRANSACTIONS:
             try:
-                try:
-                    result = self.client.evalsha(sha, 1, key, *args)
-                except redis.exceptions.NoScriptError:
-                    result = self.client.eval(script, 1, key, *args)
+                result = script.run(self.client, (key,), args)
                 self.scripting = lease.SCRIPTS
                 return bool(result)
             except redis.ResponseError as exc:
@@ -175,19 +173,16 @@ class AsyncRedisBackend:
         return tuple(await pipe.execute())
 
     async def release(self, key: str, token: bytes) -> bool:
-        return await self._guarded(lease.RELEASE_SHA, lease.RELEASE_SCRIPT, key, token, None)
+        return await self._guarded(lease.RELEASE, key, token, None)
 
     async def extend(self, key: str, token: bytes, px: int) -> bool:
-        return await self._guarded(lease.EXTEND_SHA, lease.EXTEND_SCRIPT, key, token, px)
+        return await self._guarded(lease.EXTEND, key, token, px)
 
-    async def _guarded(self, sha: str, script: str, key: str, token: bytes, px: int | None) -> bool:
+    async def _guarded(self, script: Script, key: str, token: bytes, px: int | None) -> bool:
         args = (token,) if px is None else (token, px)
         if self.scripting != lease.TRANSACTIONS:
             try:
-                try:
-                    result = await self.client.evalsha(sha, 1, key, *args)
-                except redis.exceptions.NoScriptError:
-                    result = await self.client.eval(script, 1, key, *args)
+                result = await script.arun(self.client, (key,), args)
                 self.scripting = lease.SCRIPTS
                 return bool(result)
             except redis.ResponseError as exc:

@@ -47,7 +47,6 @@ script does not hold the server for long. ``SharedBloomFilter`` drives it with a
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import warnings
@@ -55,7 +54,8 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import mmh3
-import redis
+
+from cacheserver.caching.scripts import Script
 
 Key = str | bytes
 
@@ -473,17 +473,8 @@ return {state[1], state[2], state[3], redis.call('STRLEN', KEYS[2]), redis.call(
 _CLEAR_SCRIPT = "return redis.call('DEL', KEYS[1], KEYS[2])\n"
 
 
-class _Script(NamedTuple):
-    source: str
-    sha: str
-
-
-def _script(source: str) -> _Script:
-    return _Script(source, hashlib.sha1(source.encode()).hexdigest())
-
-
 ADD, CHECK, LOAD, SAVE, INFO, CLEAR = map(
-    _script, (_ADD_SCRIPT, _CHECK_SCRIPT, _LOAD_SCRIPT, _SAVE_SCRIPT, _INFO_SCRIPT, _CLEAR_SCRIPT))
+    Script, (_ADD_SCRIPT, _CHECK_SCRIPT, _LOAD_SCRIPT, _SAVE_SCRIPT, _INFO_SCRIPT, _CLEAR_SCRIPT))
 
 
 def filter_keys(name: str) -> tuple[str, str]:
@@ -590,20 +581,6 @@ class _SharedCore:
         return [self.config, filters, count, local.to_bytes()]
 
 
-def _eval_sync(client: Any, script: _Script, keys: tuple[str, str], args: list[Any]) -> Any:
-    try:
-        return client.evalsha(script.sha, 2, *keys, *args)
-    except redis.exceptions.NoScriptError:
-        return client.eval(script.source, 2, *keys, *args)
-
-
-async def _eval_async(client: Any, script: _Script, keys: tuple[str, str], args: list[Any]) -> Any:
-    try:
-        return await client.evalsha(script.sha, 2, *keys, *args)
-    except redis.exceptions.NoScriptError:
-        return await client.eval(script.source, 2, *keys, *args)
-
-
 class SharedBloomFilter(_SharedCore):
     """A Bloom filter on the server, over a sync redis-py client (``redis.Redis`` or ``RedisCluster``).
 
@@ -622,7 +599,7 @@ class SharedBloomFilter(_SharedCore):
     def add_many_flags(self, keys: Iterable[Key]) -> list[bool]:
         out: list[bool] = []
         for args in self._batches(keys):
-            out += self._added(_eval_sync(self.client, ADD, self._keys, args))
+            out += self._added(ADD.run(self.client, self._keys, args))
         return out
 
     def might_contain(self, key: Key) -> bool:
@@ -631,22 +608,22 @@ class SharedBloomFilter(_SharedCore):
     def contains_many(self, keys: Iterable[Key]) -> list[bool]:
         out: list[bool] = []
         for args in self._batches(keys):
-            out += _flags(_eval_sync(self.client, CHECK, self._keys, args))
+            out += _flags(CHECK.run(self.client, self._keys, args))
         return out
 
     def info(self) -> BloomInfo:
-        return self._info(_eval_sync(self.client, INFO, self._keys, []))
+        return self._info(INFO.run(self.client, self._keys, []))
 
     def load(self) -> BloomFilter | ScalableBloomFilter:
         """A local copy (one GET of the bitmap): checks then cost no round trip."""
-        return self._loaded(_eval_sync(self.client, LOAD, self._keys, []))
+        return self._loaded(LOAD.run(self.client, self._keys, []))
 
     def save(self, local: BloomFilter | ScalableBloomFilter) -> None:
         """Replace the shared filter with ``local`` (same configuration)."""
-        _eval_sync(self.client, SAVE, self._keys, self._save_args(local))
+        SAVE.run(self.client, self._keys, self._save_args(local))
 
     def clear(self) -> bool:
-        return bool(_eval_sync(self.client, CLEAR, self._keys, []))
+        return bool(CLEAR.run(self.client, self._keys, []))
 
 
 class AsyncSharedBloomFilter(_SharedCore):
@@ -661,7 +638,7 @@ class AsyncSharedBloomFilter(_SharedCore):
     async def add_many_flags(self, keys: Iterable[Key]) -> list[bool]:
         out: list[bool] = []
         for args in self._batches(keys):
-            out += self._added(await _eval_async(self.client, ADD, self._keys, args))
+            out += self._added(await ADD.arun(self.client, self._keys, args))
         return out
 
     async def might_contain(self, key: Key) -> bool:
@@ -670,17 +647,17 @@ class AsyncSharedBloomFilter(_SharedCore):
     async def contains_many(self, keys: Iterable[Key]) -> list[bool]:
         out: list[bool] = []
         for args in self._batches(keys):
-            out += _flags(await _eval_async(self.client, CHECK, self._keys, args))
+            out += _flags(await CHECK.arun(self.client, self._keys, args))
         return out
 
     async def info(self) -> BloomInfo:
-        return self._info(await _eval_async(self.client, INFO, self._keys, []))
+        return self._info(await INFO.arun(self.client, self._keys, []))
 
     async def load(self) -> BloomFilter | ScalableBloomFilter:
-        return self._loaded(await _eval_async(self.client, LOAD, self._keys, []))
+        return self._loaded(await LOAD.arun(self.client, self._keys, []))
 
     async def save(self, local: BloomFilter | ScalableBloomFilter) -> None:
-        await _eval_async(self.client, SAVE, self._keys, self._save_args(local))
+        await SAVE.arun(self.client, self._keys, self._save_args(local))
 
     async def clear(self) -> bool:
-        return bool(await _eval_async(self.client, CLEAR, self._keys, []))
+        return bool(await CLEAR.arun(self.client, self._keys, []))

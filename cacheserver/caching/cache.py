@@ -17,7 +17,8 @@ The read path here, for one key:
    waiting for a socket timeout.
 
 The flows are written once, as generators that yield operations (a backend command, a load, a shared or a
-background run); ``Cache`` drives them with threads, ``AsyncCache`` with tasks. The flows never block.
+background run), on the loops of flows.py; ``Cache`` drives them with threads, ``AsyncCache`` with tasks. The
+flows never block. The hit path runs no flow: one GET and one decoding call, then the flow only on a miss.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import dataclasses
 import inspect
 import random
 import threading
-from collections.abc import Awaitable, Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import redis
@@ -47,6 +48,7 @@ from cacheserver.caching.codecs import (
     entry_tag,
 )
 from cacheserver.caching.early_expiry import refresh_lease_ms, should_refresh_early
+from cacheserver.caching.flows import Call, Flow, adrive, drive
 from cacheserver.caching.lease import new_token
 from cacheserver.caching.single_flight import AsyncSingleFlight, SingleFlight
 from cacheserver.caching.stats import CacheStats
@@ -93,15 +95,7 @@ class Policy:
             raise ValueError("lease_ms below 30 ms leaves no time for the heartbeat")
 
 
-# Operations the flows yield to their driver.
-class _Cmd:
-    __slots__ = ("name", "args")
-
-    def __init__(self, name: str, *args: Any) -> None:
-        self.name = name
-        self.args = args
-
-
+# Operations the flows yield to their driver, besides flows.Call (a backend command, through the breaker).
 class _Load:
     """Call the loader; with a lease, extend it by heartbeat while the loader runs. Sends (value, seconds)."""
 
@@ -116,7 +110,7 @@ class _Shared:
 
     __slots__ = ("key", "flow")
 
-    def __init__(self, key: str, flow: Callable[[], Generator]) -> None:
+    def __init__(self, key: str, flow: Callable[[], Flow]) -> None:
         self.key = key
         self.flow = flow
 
@@ -126,7 +120,7 @@ class _Spawn:
 
     __slots__ = ("key", "flow")
 
-    def __init__(self, key: str, flow: Callable[[], Generator]) -> None:
+    def __init__(self, key: str, flow: Callable[[], Flow]) -> None:
         self.key = key
         self.flow = flow
 
@@ -148,9 +142,6 @@ class _NotLoaded:
 # What a background refresh ends with when it did not load (another process holds the refresh lease, or the
 # cache is unreachable). A caller that missed and joined that refresh's single-flight gets this, not a value.
 _NOT_LOADED: Any = _NotLoaded()
-
-
-Flow = Generator[Any, Any, Any]
 
 
 class _Core:
@@ -204,7 +195,7 @@ class _Core:
         """The stored key: prefix, then the namespace's current version when there is one."""
         if namespace is None:
             return self.prefix + key
-        version = yield _Cmd("get", self.prefix + keyspace.version_key(namespace))
+        version = yield Call("get", self.prefix + keyspace.version_key(namespace))
         return f"{self.prefix}{namespace}:v{int(version or 0)}:{key}"
 
     def hit_value(self, raw: bytes | None, policy: Policy) -> Any:
@@ -236,7 +227,7 @@ class _Core:
             if raw is MISS:
                 if namespace is not None:
                     key = yield from self.resolve(key, namespace)
-                raw = yield _Cmd("get", key)
+                raw = yield Call("get", key)
         except CacheUnavailable:
             if not policy.fail_open:
                 raise
@@ -276,7 +267,7 @@ class _Core:
     def refresh_early(self, key: str, policy: Policy, tags: list[str], lease_ms: int) -> Flow:
         """Recompute ahead of (or just past) expiry if this caller wins the short refresh lease."""
         try:
-            holder, _, _ = yield _Cmd("acquire", keyspace.refresh_key(key), new_token(), lease_ms, key)
+            holder, _, _ = yield Call("acquire", keyspace.refresh_key(key), new_token(), lease_ms, key)
         except CacheUnavailable:
             return _NOT_LOADED
         if holder is not None:
@@ -293,7 +284,7 @@ class _Core:
         deadline = self.clock.monotonic() + policy.wait_timeout
         while True:
             try:
-                holder, pttl, raw = yield _Cmd("acquire", lkey, token, policy.lease_ms, key)
+                holder, pttl, raw = yield Call("acquire", lkey, token, policy.lease_ms, key)
             except CacheUnavailable:
                 return (yield from self.load_store(key, policy, tags, stale, None))
             entry = self.decode(raw)
@@ -310,10 +301,10 @@ class _Core:
             # Woken by the holder's push; at worst when its lease runs out, so a dead holder is taken over.
             timeout = min(max(pttl, 1) / 1000.0, remaining)
             try:
-                raw = yield _Cmd("wait", keyspace.wake_key(key) + ":" + holder.decode(), timeout)
+                raw = yield Call("wait", keyspace.wake_key(key) + ":" + holder.decode(), timeout)
                 entry = self.decode(raw)
                 if entry is None and raw is None:
-                    entry = self.decode((yield _Cmd("get", key)))
+                    entry = self.decode((yield Call("get", key)))
             except CacheUnavailable:
                 return (yield from self.load_store(key, policy, tags, stale, None))
             if entry is not None and self.clock.time() < entry.fresh_until:
@@ -340,9 +331,9 @@ class _Core:
         if value is not None or policy.cache_none:
             raw, px = self.encode(value, policy, delta)
             try:
-                yield _Cmd("set", key, raw, px)
+                yield Call("set", key, raw, px)
                 if tags:
-                    yield _Cmd("tag", tags, key, px)
+                    yield Call("tag", tags, key, px)
                 payload = raw
             except CacheUnavailable:
                 pass
@@ -356,8 +347,8 @@ class _Core:
         at the lease, so they need not wait for the release. Without one (the load failed) the release comes
         first, or woken waiters would find the lease still held and wait again."""
         lkey, token, lease_ms = lease
-        wake = _Cmd("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
-        release = _Cmd("release", lkey, token)
+        wake = Call("notify", keyspace.wake_key(key) + ":" + token.decode(), payload, lease_ms)
+        release = Call("release", lkey, token)
         steps = (wake, _Publish(key, value), release) if payload else (release, wake)
         for step in steps:
             try:
@@ -371,35 +362,35 @@ class _Core:
         else:
             key = self.prefix + key
         raw, px = self.encode(value, policy, 0.0)
-        yield _Cmd("set", key, raw, px)
+        yield Call("set", key, raw, px)
         if tags:
-            yield _Cmd("tag", tags, key, px)
+            yield Call("tag", tags, key, px)
 
     def peek(self, key: str, namespace: str | None) -> Flow:
         if namespace is not None:
             key = yield from self.resolve(key, namespace)
         else:
             key = self.prefix + key
-        entry = self.decode((yield _Cmd("get", key)))
+        entry = self.decode((yield Call("get", key)))
         return MISS if entry is None else entry.value
 
     def invalidate_flow(self, keys: Iterable[str], namespace: str | None) -> Flow:
         stored = []
         for key in keys:
             stored.append((yield from self.resolve(key, namespace)))
-        return (yield _Cmd("delete", stored))
+        return (yield Call("delete", stored))
 
     def invalidate_tags_flow(self, tags: Iterable[str]) -> Flow:
         """Delete every entry tagged with one of ``tags``, then the tag sets (key by key on a cluster)."""
         n = 0
         for tag in tags:
             tkey = self.prefix + keyspace.tag_key(tag)
-            members = yield _Cmd("members", tkey)
-            n += yield _Cmd("delete", [*members, tkey])
+            members = yield Call("members", tkey)
+            n += yield Call("delete", [*members, tkey])
         return n
 
     def bump_flow(self, namespace: str) -> Flow:
-        return (yield _Cmd("incr", self.prefix + keyspace.version_key(namespace)))
+        return (yield Call("incr", self.prefix + keyspace.version_key(namespace)))
 
     def tag_keys(self, tags: Iterable[str]) -> list[str]:
         return [self.prefix + keyspace.tag_key(t) for t in tags] if tags else []
@@ -496,21 +487,10 @@ class Cache(_Core):
     # -- the driver --------------------------------------------------------------------------------------
     def run(self, flow: Flow, loader: Callable[[], Any] | None) -> Any:
         """Drive a flow to its end. Explicit operations (set, invalidate) raise ``CacheUnavailable``."""
-        send: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(send)
-            except StopIteration as stop:
-                return stop.value
-            error = None
-            try:
-                send = self._perform(op, loader)
-            except BaseException as exc:  # thrown into the flow, which releases what it holds
-                send, error = None, exc
+        return drive(flow, lambda op: self._perform(op, loader))
 
     def _perform(self, op: Any, loader: Callable[[], Any] | None) -> Any:
-        if type(op) is _Cmd:
+        if type(op) is Call:
             self.before_command()
             try:
                 result = getattr(self.backend, op.name)(*op.args)
@@ -638,21 +618,10 @@ class AsyncCache(_Core):
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def run(self, flow: Flow, loader: Callable[[], Awaitable[Any]] | None) -> Any:
-        send: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(send)
-            except StopIteration as stop:
-                return stop.value
-            error = None
-            try:
-                send = await self._perform(op, loader)
-            except BaseException as exc:
-                send, error = None, exc
+        return await adrive(flow, lambda op: self._perform(op, loader))
 
     async def _perform(self, op: Any, loader: Callable[[], Awaitable[Any]] | None) -> Any:
-        if type(op) is _Cmd:
+        if type(op) is Call:
             self.before_command()
             try:
                 result = await getattr(self.backend, op.name)(*op.args)

@@ -6,34 +6,32 @@ Where the server has scripting (Redis, Redis Cluster) the step is a Lua script r
 when the server answers NOSCRIPT). Where it has none (``unknown command``), the same step runs as an
 optimistic transaction: WATCH key, GET, compare, MULTI, DEL or PEXPIRE, EXEC; a concurrent change aborts
 EXEC and the attempt is repeated. "Unknown command" is remembered per backend; any other script failure
-falls back to the transaction for that call only. ``Script`` runs the library's other scripts (rate
-limiters, locks) the same way, EVALSHA first, without the transaction fallback: they need scripting.
+falls back to the transaction for that call only (backend.py runs both forms). The library's other scripts
+(rate limiters, locks, Bloom filters, write-back) run the same way through ``scripts.Script``, without the
+transaction fallback: they need scripting.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from typing import Any
 
-import redis
+from cacheserver.caching.scripts import Script
 
-RELEASE_SCRIPT = """\
+# KEYS: lease. ARGV: token.
+RELEASE = Script("""\
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1])
 end
 return 0
-"""
+""")
 
-EXTEND_SCRIPT = """\
+# KEYS: lease. ARGV: token, ms.
+EXTEND = Script("""\
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
-"""
-
-RELEASE_SHA = hashlib.sha1(RELEASE_SCRIPT.encode()).hexdigest()
-EXTEND_SHA = hashlib.sha1(EXTEND_SCRIPT.encode()).hexdigest()
+""")
 
 # Whether the server runs scripts: unknown until the first lease operation asks it.
 UNKNOWN, SCRIPTS, TRANSACTIONS = "unknown", "scripts", "transactions"
@@ -46,27 +44,3 @@ def new_token() -> bytes:
 
 def is_unknown_command(exc: Exception) -> bool:
     return "unknown command" in str(exc).lower()
-
-
-class Script:
-    """A Lua script run by EVALSHA; its text goes over the wire (EVAL) only when the server answers NOSCRIPT
-    (first use on a node, after SCRIPT FLUSH or a restart). Works on any redis-py client: a cluster client
-    routes EVALSHA by its keys, which every script here keeps in one hash slot."""
-
-    __slots__ = ("text", "sha")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.sha = hashlib.sha1(text.encode()).hexdigest()
-
-    def run(self, client: Any, keys: list[str], args: tuple) -> Any:
-        try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            return client.eval(self.text, len(keys), *keys, *args)
-
-    async def arun(self, client: Any, keys: list[str], args: tuple) -> Any:
-        try:
-            return await client.evalsha(self.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            return await client.eval(self.text, len(keys), *keys, *args)

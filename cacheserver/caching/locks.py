@@ -28,19 +28,21 @@ Limits (documented because they are real):
 - One ``Lock`` object is one would-be holder: give each thread or task its own object (same name). Acquiring
   an object that already holds the lock raises ``RuntimeError`` (it is not reentrant).
 
-The flows (acquire, release, extend) are written once as generators yielding server operations; ``Lock``
-drives them with blocking calls over a sync client, or returns awaitables over an asyncio client.
+The flows (acquire, release, extend) are written once as generators yielding server operations (flows.py);
+``Lock`` drives them with blocking calls over a sync client, or returns awaitables over an asyncio client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Generator
+from collections.abc import Awaitable
 from typing import Any
 
 from cacheserver.caching import lease
 from cacheserver.caching.backend import backend_for
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
-from cacheserver.caching.lease import Script, new_token
+from cacheserver.caching.flows import Call, Eval, Flow, run_async, run_sync
+from cacheserver.caching.lease import new_token
+from cacheserver.caching.scripts import Script
 
 # KEYS: lock, fence. ARGV: token, lease ms. Answers {1, fencing token} or {0, the holder's PTTL}.
 _ACQUIRE = Script("""\
@@ -62,32 +64,12 @@ end
 return 0
 """)
 
-_EXTEND = Script(lease.EXTEND_SCRIPT)
-
-
 class LockTimeout(TimeoutError):
     """``with lock:`` gave up waiting after ``wait_timeout`` seconds."""
 
 
 class LockLost(RuntimeError):
     """The lease ran out before ``with lock:`` released it: the block did not run exclusively to its end."""
-
-
-class _Eval:
-    __slots__ = ("script", "keys", "args")
-
-    def __init__(self, script: Script, keys: list[str], args: tuple) -> None:
-        self.script, self.keys, self.args = script, keys, args
-
-
-class _Call:
-    __slots__ = ("name", "args")
-
-    def __init__(self, name: str, *args: Any) -> None:
-        self.name, self.args = name, args
-
-
-Flow = Generator[Any, Any, Any]
 
 
 class Lock:
@@ -167,7 +149,7 @@ class Lock:
         token = new_token()
         deadline = None if timeout is None else self.clock.monotonic() + timeout
         while True:
-            granted, value = yield _Eval(_ACQUIRE, [self.lock_key, self.fence_key], (token, self.lease_ms))
+            granted, value = yield Eval(_ACQUIRE, [self.lock_key, self.fence_key], (token, self.lease_ms))
             if granted:
                 self.token, self.fence = token, int(value)
                 return True
@@ -180,52 +162,27 @@ class Lock:
                 if left <= 0:
                     return False
                 wait = min(wait, left)
-            yield _Call("blpop", [self.wake_key], max(wait, 0.001))
+            yield Call("blpop", [self.wake_key], max(wait, 0.001))
 
     def _release(self) -> Flow:
         token = self._held_token()
         self.token = self.fence = None
-        released = yield _Eval(_RELEASE, [self.lock_key, self.wake_key], (token, self.lease_ms))
+        released = yield Eval(_RELEASE, [self.lock_key, self.wake_key], (token, self.lease_ms))
         return bool(released)
 
     def _extend(self, lease_ms: int) -> Flow:
-        extended = yield _Eval(_EXTEND, [self.lock_key], (self._held_token(), lease_ms))
+        extended = yield Eval(lease.EXTEND, [self.lock_key], (self._held_token(), lease_ms))
         if not extended:
             self.token = self.fence = None
         return bool(extended)
 
     def _locked(self) -> Flow:
-        return bool((yield _Call("exists", self.lock_key)))
+        return bool((yield Call("exists", self.lock_key)))
 
     def _held_token(self) -> bytes:
         if self.token is None:
             raise RuntimeError(f"lock {self.name!r} is not held by this Lock object")
         return self.token
 
-    # -- drivers ----------------------------------------------------------------------------------------
     def _run(self, flow: Flow) -> Any:
-        return self._adrive(flow) if self.is_async else self._drive(flow)
-
-    def _drive(self, flow: Flow) -> Any:
-        reply = None
-        while True:
-            try:
-                op = flow.send(reply)
-            except StopIteration as done:
-                return done.value
-            if isinstance(op, _Eval):
-                reply = op.script.run(self.client, op.keys, op.args)
-            else:
-                reply = getattr(self.client, op.name)(*op.args)
-
-    async def _adrive(self, flow: Flow) -> Any:
-        reply = None
-        while True:
-            try:
-                op = flow.send(reply)
-            except StopIteration as done:
-                return done.value
-            if isinstance(op, _Eval):
-                reply = await op.script.arun(self.client, op.keys, op.args)
-            else:
-                reply = await getattr(self.client, op.name)(*op.args)
+        return run_async(flow, self.client) if self.is_async else run_sync(flow, self.client)

@@ -53,7 +53,7 @@ from typing import Any
 from cacheserver.caching.backend import backend_for
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
 from cacheserver.caching.keys import KeyBuilder
-from cacheserver.caching.lease import Script
+from cacheserver.caching.scripts import Script
 
 
 @dataclasses.dataclass(frozen=True)

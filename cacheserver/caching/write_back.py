@@ -64,8 +64,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import inspect
 import os
 import secrets
 import socket
@@ -74,7 +72,7 @@ import threading
 import time
 import warnings
 import zlib
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import redis
@@ -84,6 +82,8 @@ from cacheserver.caching.backend import CONNECTION_ERRORS
 from cacheserver.caching.cache import MISS
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
 from cacheserver.caching.codecs import Codec, CodecError, JsonCodec, decode_entry, encode_entry
+from cacheserver.caching.flows import AppCall, Call, Eval, Flow, Sleep, run_async, run_sync
+from cacheserver.caching.scripts import Script
 
 try:
     from redis.asyncio.cluster import RedisCluster as _AsyncCluster
@@ -99,17 +99,9 @@ class EvictionPolicyWarning(UserWarning):
 
 
 # -- scripts -------------------------------------------------------------------------------------------
-class _Script:
-    __slots__ = ("text", "sha")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.sha = hashlib.sha1(text.encode()).hexdigest()
-
-
 # KEYS: stream, entry. ARGV: key, op, encoded entry. The type check comes first: a script that failed after
 # its XADD would leave a record without its entry (scripts are not rolled back).
-WRITE_SCRIPT = _Script("""\
+WRITE_SCRIPT = Script("""\
 local t = redis.call('TYPE', KEYS[2]).ok
 if t ~= 'none' and t ~= 'hash' then
   return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value')
@@ -121,7 +113,7 @@ return id
 """)
 
 # KEYS: entry. ARGV: encoded entry, ttl ms. A read-through fill never replaces an entry (a dirty one above all).
-FILL_SCRIPT = _Script("""\
+FILL_SCRIPT = Script("""\
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'id', '0')
 if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -131,7 +123,7 @@ return 1
 # KEYS: stream, dlq, entry keys... ARGV: group, n_ack, n_dead, ttl_ms, the ids to ack, n_dead records of six
 # fields (id, key, op, value, deliveries, reason), then per entry key: its flushed id and 'x' (give it its
 # TTL) or 'd' (dead-lettered: drop it), both only if the entry still holds that id.
-ACK_SCRIPT = _Script("""\
+ACK_SCRIPT = Script("""\
 local group, nack, ndead, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local i = 5
 local ids = {}
@@ -161,9 +153,6 @@ for j = 3, #KEYS do
 end
 return {acked, touched}
 """)
-
-LEASE_EXTEND = _Script(lease.EXTEND_SCRIPT)
-LEASE_RELEASE = _Script(lease.RELEASE_SCRIPT)
 
 
 # -- layout and pure logic (shared by the sync and async drivers, unit-tested alone) --------------------
@@ -361,98 +350,6 @@ class Backlog:
     dead_letters: int
 
 
-# -- operations the flows yield to their driver ---------------------------------------------------------
-class _Call:
-    __slots__ = ("name", "args", "kwargs")
-
-    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
-        self.name, self.args, self.kwargs = name, args, kwargs
-
-
-class _Eval:
-    __slots__ = ("script", "keys", "args")
-
-    def __init__(self, script: _Script, keys: list[str], args: list[Any]) -> None:
-        self.script, self.keys, self.args = script, keys, args
-
-
-class _StoreCall:
-    __slots__ = ("name", "args")
-
-    def __init__(self, name: str, *args: Any) -> None:
-        self.name, self.args = name, args
-
-
-class _Sleep:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-Flow = Generator[Any, Any, Any]
-
-
-def _run_sync(flow: Flow, client: Any, store: Any) -> Any:
-    send: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            op = flow.throw(error) if error is not None else flow.send(send)
-        except StopIteration as stop:
-            return stop.value
-        error = None
-        try:
-            if type(op) is _Call:
-                send = getattr(client, op.name)(*op.args, **op.kwargs)
-            elif type(op) is _Eval:
-                try:
-                    send = client.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
-                except redis.exceptions.NoScriptError:
-                    send = client.eval(op.script.text, len(op.keys), *op.keys, *op.args)
-            elif type(op) is _StoreCall:
-                send = getattr(store, op.name)(*op.args)
-            elif type(op) is _Sleep:
-                time.sleep(op.seconds)
-                send = None
-            else:
-                raise TypeError(op)
-        except Exception as exc:  # thrown into the flow, which decides
-            send, error = None, exc
-
-
-async def _run_async(flow: Flow, client: Any, store: Any) -> Any:
-    send: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            op = flow.throw(error) if error is not None else flow.send(send)
-        except StopIteration as stop:
-            return stop.value
-        error = None
-        try:
-            if type(op) is _Call:
-                send = await getattr(client, op.name)(*op.args, **op.kwargs)
-            elif type(op) is _Eval:
-                try:
-                    send = await client.evalsha(op.script.sha, len(op.keys), *op.keys, *op.args)
-                except redis.exceptions.NoScriptError:
-                    send = await client.eval(op.script.text, len(op.keys), *op.keys, *op.args)
-            elif type(op) is _StoreCall:
-                method = getattr(store, op.name)
-                if inspect.iscoroutinefunction(method):
-                    send = await method(*op.args)
-                else:  # a blocking store must not stall the event loop
-                    send = await asyncio.to_thread(method, *op.args)
-            elif type(op) is _Sleep:
-                await asyncio.sleep(op.seconds)
-                send = None
-            else:
-                raise TypeError(op)
-        except Exception as exc:
-            send, error = None, exc
-
-
 def _check_client(client: Any) -> bool:
     """Whether ``client`` is a cluster client; refuses clients that decode responses (values are bytes)."""
     get_kwargs = getattr(client, "get_connection_kwargs", None)
@@ -493,7 +390,7 @@ class _WriterCore:
     def policy_flow(self) -> Flow:
         self._policy_checked = True
         try:
-            reply = yield _Call("config_get", "maxmemory-policy")
+            reply = yield Call("config_get", "maxmemory-policy")
         except Exception:  # CONFIG may be renamed, disabled or forbidden by ACL: not our business
             return None
         for policy in _policies(reply):
@@ -509,22 +406,22 @@ class _WriterCore:
             yield from self.policy_flow()
         p = self.layout.partition(key)
         raw = encode_entry(self.codec, value, 0.0, 0.0, negative=op == DELETE)
-        rid = yield _Eval(WRITE_SCRIPT, [self.layout.stream(p), self.layout.entry(key, p)], [key, op, raw])
+        rid = yield Eval(WRITE_SCRIPT, [self.layout.stream(p), self.layout.entry(key, p)], [key, op, raw])
         self.stats.writes += 1
         return rid.decode() if isinstance(rid, bytes) else rid
 
     def read_flow(self, key: str, default: Any) -> Flow:
         ekey = self.layout.entry(key)
-        raw = yield _Call("hget", ekey, "v")
+        raw = yield Call("hget", ekey, "v")
         entry = decode_entry(self.codec, raw)
         if entry is not None:
             return default if entry.negative else entry.value
         if self.store is None:
             return default
-        value = yield _StoreCall("load", key)
+        value = yield AppCall(self.store.load, key)
         absent = value is MISS
         fill = encode_entry(self.codec, None if absent else value, 0.0, 0.0, negative=absent)
-        yield _Eval(FILL_SCRIPT, [ekey], [fill, self.clean_ttl_ms])
+        yield Eval(FILL_SCRIPT, [ekey], [fill, self.clean_ttl_ms])
         return default if absent else value
 
 
@@ -536,33 +433,33 @@ class WriteBack(_WriterCore):
     """
 
     def write(self, key: str, value: Any) -> str:
-        return _run_sync(self.write_flow(key, SET, value), self.client, self.store)
+        return run_sync(self.write_flow(key, SET, value), self.client)
 
     def delete(self, key: str) -> str:
-        return _run_sync(self.write_flow(key, DELETE, None), self.client, self.store)
+        return run_sync(self.write_flow(key, DELETE, None), self.client)
 
     def read(self, key: str, default: Any = None) -> Any:
-        return _run_sync(self.read_flow(key, default), self.client, self.store)
+        return run_sync(self.read_flow(key, default), self.client)
 
     def check_eviction_policy(self) -> str | None:
         """The ``allkeys-*`` policy found (after warning about it), else None; CONFIG refused is None."""
-        return _run_sync(self.policy_flow(), self.client, self.store)
+        return run_sync(self.policy_flow(), self.client)
 
 
 class AsyncWriteBack(_WriterCore):
     """Write-back over ``redis.asyncio`` clients; same contract as ``WriteBack``."""
 
     async def write(self, key: str, value: Any) -> str:
-        return await _run_async(self.write_flow(key, SET, value), self.client, self.store)
+        return await run_async(self.write_flow(key, SET, value), self.client)
 
     async def delete(self, key: str) -> str:
-        return await _run_async(self.write_flow(key, DELETE, None), self.client, self.store)
+        return await run_async(self.write_flow(key, DELETE, None), self.client)
 
     async def read(self, key: str, default: Any = None) -> Any:
-        return await _run_async(self.read_flow(key, default), self.client, self.store)
+        return await run_async(self.read_flow(key, default), self.client)
 
     async def check_eviction_policy(self) -> str | None:
-        return await _run_async(self.policy_flow(), self.client, self.store)
+        return await run_async(self.policy_flow(), self.client)
 
 
 # -- the flusher ---------------------------------------------------------------------------------------
@@ -612,11 +509,11 @@ class _FlusherCore:
         for p in range(self.layout.partitions):
             okey = self.layout.owner(p)
             if p in self.owned:
-                if not (yield _Eval(LEASE_EXTEND, [okey], [self.token, self.lease_ms])):
+                if not (yield Eval(lease.EXTEND, [okey], [self.token, self.lease_ms])):
                     self.owned.discard(p)  # we were too slow and someone took it over
                     self.suspect.discard(p)
             elif len(self.owned) < self.max_partitions:
-                if (yield _Call("set", okey, self.token, nx=True, px=self.lease_ms)):
+                if (yield Call("set", okey, self.token, nx=True, px=self.lease_ms)):
                     yield from self.group_flow(p)
                     self.owned.add(p)
                     self.suspect.add(p)  # the previous owner may have left pending records
@@ -624,14 +521,14 @@ class _FlusherCore:
 
     def group_flow(self, p: int) -> Flow:
         try:
-            yield _Call("xgroup_create", self.layout.stream(p), self.group, id="0", mkstream=True)
+            yield Call("xgroup_create", self.layout.stream(p), self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
 
     def release_flow(self) -> Flow:
         for p in sorted(self.owned):
-            yield _Eval(LEASE_RELEASE, [self.layout.owner(p)], [self.token])
+            yield Eval(lease.RELEASE, [self.layout.owner(p)], [self.token])
         self.owned.clear()
         self.suspect.clear()
 
@@ -640,7 +537,7 @@ class _FlusherCore:
         """One round over the owned partitions; returns how many records it settled (applied or dead)."""
         yield from self.leases_flow()
         if not self.owned:
-            yield _Sleep(min(self.block_ms, self.lease_ms / 3) / 1000.0)
+            yield Sleep(min(self.block_ms, self.lease_ms / 3) / 1000.0)
             return 0
         handled, clear = 0, []
         for p in sorted(self.owned):
@@ -651,7 +548,7 @@ class _FlusherCore:
         if clear:
             handled += yield from self.read_flow(clear, block=handled == 0)
         elif handled == 0:  # every partition waits for pending records to become claimable
-            yield _Sleep(min(self.block_ms, max(self.min_idle_ms, 10)) / 1000.0 / 4)
+            yield Sleep(min(self.block_ms, max(self.min_idle_ms, 10)) / 1000.0 / 4)
         return handled
 
     def recover_flow(self, p: int) -> Flow:
@@ -659,11 +556,11 @@ class _FlusherCore:
         if p not in self.suspect:
             return 0, True
         stream = self.layout.stream(p)
-        summary = yield from self.nogroup_guard(p, _Call("xpending", stream, self.group))
+        summary = yield from self.nogroup_guard(p, Call("xpending", stream, self.group))
         if not summary or not summary["pending"]:
             self.suspect.discard(p)
             return 0, True
-        claimed = yield _Call("xautoclaim", stream, self.group, self.consumer, self.min_idle_ms, "0-0",
+        claimed = yield Call("xautoclaim", stream, self.group, self.consumer, self.min_idle_ms, "0-0",
                               count=self.batch)
         entries = parse_entries(claimed[1])
         if not entries:
@@ -671,7 +568,7 @@ class _FlusherCore:
         self.stats.reclaimed += len(entries)
         # Only the run of claimed records that starts the pending list may go: a pending record that is not
         # idle yet must not be overtaken by younger ones.
-        pending = yield _Call("xpending_range", stream, self.group, summary["min"], entries[-1][0],
+        pending = yield Call("xpending_range", stream, self.group, summary["min"], entries[-1][0],
                               count=len(entries))
         counts = {}
         for info, (rid, _) in zip(pending, entries, strict=False):
@@ -691,12 +588,12 @@ class _FlusherCore:
             reply: dict[str, list] = {}
             share = max(1, self.block_ms // len(partitions)) if block else None
             for p in partitions:
-                got = yield from self.nogroup_guard(p, _Call(
+                got = yield from self.nogroup_guard(p, Call(
                     "xreadgroup", self.group, self.consumer, {self.layout.stream(p): ">"}, count=self.batch,
                     block=share))
                 reply.update(parse_read(got))
         else:
-            got = yield from self.nogroup_guard(None, _Call(
+            got = yield from self.nogroup_guard(None, Call(
                 "xreadgroup", self.group, self.consumer, {self.layout.stream(p): ">" for p in partitions},
                 count=self.batch, block=self.block_ms if block and self.block_ms > 0 else None))
             reply = parse_read(got)
@@ -707,7 +604,7 @@ class _FlusherCore:
                 handled += yield from self.process_flow(p, [to_record(rid, f) for rid, f in entries])
         return handled
 
-    def nogroup_guard(self, p: int | None, call: _Call) -> Flow:
+    def nogroup_guard(self, p: int | None, call: Call) -> Flow:
         """Run ``call``; a stream or group deleted under us (FLUSHALL) is recreated and the call answers None."""
         try:
             return (yield call)
@@ -726,7 +623,7 @@ class _FlusherCore:
             return outcome
         if all(w.error is None for w in writes):
             try:
-                yield _StoreCall("apply", writes)
+                yield AppCall(self.store.apply, writes)
                 outcome.store_calls += 1
                 outcome.done = list(writes)
                 return outcome
@@ -740,7 +637,7 @@ class _FlusherCore:
             reason = w.error
             if reason is None:
                 try:
-                    yield _StoreCall("apply", [w])
+                    yield AppCall(self.store.apply, [w])
                     outcome.store_calls += 1
                     outcome.done.append(w)
                     continue
@@ -777,7 +674,7 @@ class _FlusherCore:
                     *dead_args]
             for stream_id, action in touch.values():
                 args += [stream_id, action]
-            yield _Eval(ACK_SCRIPT, keys, args)
+            yield Eval(ACK_SCRIPT, keys, args)
         self.stats.store_batches += outcome.store_calls
         self.stats.applied += len(ack_ids)
         self.stats.coalesced += len(ack_ids) - len(outcome.done)
@@ -795,17 +692,17 @@ class _FlusherCore:
         oldest: tuple[int, int] | None = None
         for p in range(self.layout.partitions):
             stream = self.layout.stream(p)
-            n = yield _Call("xlen", stream)
-            dead += yield _Call("xlen", self.layout.dlq(p))
+            n = yield Call("xlen", stream)
+            dead += yield Call("xlen", self.layout.dlq(p))
             length += n
             if not n:
                 continue
-            first = yield _Call("xrange", stream, "-", "+", count=1)
+            first = yield Call("xrange", stream, "-", "+", count=1)
             if first:
                 oid = parse_id(first[0][0])
                 oldest = oid if oldest is None else min(oldest, oid)
             try:
-                groups = yield _Call("xinfo_groups", stream)
+                groups = yield Call("xinfo_groups", stream)
             except redis.ResponseError:
                 groups = []
             info = next((g for g in groups if _text(g.get("name")) == self.group), None)
@@ -828,7 +725,7 @@ class Flusher(_FlusherCore):
     ``step()`` for one round, ``drain()`` until the backlog is empty, ``close()`` to hand the partitions on."""
 
     def step(self) -> int:
-        return _run_sync(self.step_flow(), self.client, self.store)
+        return run_sync(self.step_flow(), self.client)
 
     def run(self, error_pause: float = 0.5) -> None:
         """Flush until ``stop()``; cache connection errors are counted and retried after ``error_pause``."""
@@ -853,12 +750,12 @@ class Flusher(_FlusherCore):
                     return backlog
 
     def backlog(self) -> Backlog:
-        return _run_sync(self.backlog_flow(), self.client, self.store)
+        return run_sync(self.backlog_flow(), self.client)
 
     def close(self) -> None:
         """Release our partition leases so another flusher takes them over at once."""
         try:
-            _run_sync(self.release_flow(), self.client, self.store)
+            run_sync(self.release_flow(), self.client)
         except _REDIS_ERRORS:
             pass  # the leases expire on their own
 
@@ -867,7 +764,7 @@ class AsyncFlusher(_FlusherCore):
     """The flusher on asyncio clients; same contract as ``Flusher``."""
 
     async def step(self) -> int:
-        return await _run_async(self.step_flow(), self.client, self.store)
+        return await run_async(self.step_flow(), self.client)
 
     async def run(self, error_pause: float = 0.5) -> None:
         while not self.stopped:
@@ -890,11 +787,11 @@ class AsyncFlusher(_FlusherCore):
                     return backlog
 
     async def backlog(self) -> Backlog:
-        return await _run_async(self.backlog_flow(), self.client, self.store)
+        return await run_async(self.backlog_flow(), self.client)
 
     async def close(self) -> None:
         try:
-            await _run_async(self.release_flow(), self.client, self.store)
+            await run_async(self.release_flow(), self.client)
         except _REDIS_ERRORS:
             pass
 

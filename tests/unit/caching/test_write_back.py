@@ -10,6 +10,7 @@ import redis
 
 from cacheserver.caching import MISS, JsonCodec
 from cacheserver.caching.codecs import encode_entry
+from cacheserver.caching.flows import run_sync
 from cacheserver.caching.write_back import (
     DELETE,
     SET,
@@ -20,7 +21,6 @@ from cacheserver.caching.write_back import (
     SQLiteStore,
     StoreWrite,
     WriteBack,
-    _run_sync,
     dead_letter_due,
     parse_id,
     parse_read,
@@ -86,7 +86,7 @@ class FlakyStore:
 
 def _apply(store: FlakyStore, records: list[Record], coalesce: bool = False):
     flusher = Flusher(FakeClient("noeviction"), store, max_attempts=3, coalesce=coalesce)
-    return _run_sync(flusher.apply_flow(plan_writes(records, CODEC, coalesce)), None, store)
+    return run_sync(flusher.apply_flow(plan_writes(records, CODEC, coalesce)), None)
 
 
 def test_a_failing_write_holds_back_later_writes_of_its_key_only() -> None:
@@ -208,7 +208,7 @@ class PendingClient(FakeClient):
 def _recover(client: PendingClient, store: FlakyStore) -> tuple[int, bool]:
     flusher = Flusher(client, store, max_attempts=3, coalesce=False)
     flusher.suspect.add(0)
-    return _run_sync(flusher.recover_flow(0), client, store)
+    return run_sync(flusher.recover_flow(0), client)
 
 
 def test_reclaimed_records_never_overtake_an_older_pending_one() -> None:
