@@ -115,14 +115,10 @@ class _Shared:
         self.flow = flow
 
 
-class _Spawn:
+class _Spawn(_Shared):
     """Run the flow in the background under single-flight, unless a load of ``key`` is already running here."""
 
-    __slots__ = ("key", "flow")
-
-    def __init__(self, key: str, flow: Callable[[], Flow]) -> None:
-        self.key = key
-        self.flow = flow
+    __slots__ = ()
 
 
 class _Publish:

@@ -372,11 +372,11 @@ def _policies(reply: Any) -> list[str]:
     return []
 
 
-# -- the writer ----------------------------------------------------------------------------------------
-class _WriterCore:
-    def __init__(self, client: Any, store: Any = None, *, prefix: str = "wb", partitions: int = 4,
-                 codec: Codec | None = None, clean_ttl: float = 300.0, check_eviction_policy: bool = True,
-                 clock: SystemClock = SYSTEM_CLOCK) -> None:
+class _Endpoint:
+    """What writers and flushers share: the client, the store, the key layout, the codec, stats."""
+
+    def __init__(self, client: Any, store: Any, prefix: str, partitions: int, codec: Codec | None,
+                 clean_ttl: float, clock: SystemClock) -> None:
         self.client = client
         self.store = store
         self.layout = Layout(prefix, partitions)
@@ -385,6 +385,14 @@ class _WriterCore:
         self.clock = clock
         self.cluster = _check_client(client)
         self.stats = WriteBackStats()
+
+
+# -- the writer ----------------------------------------------------------------------------------------
+class _WriterCore(_Endpoint):
+    def __init__(self, client: Any, store: Any = None, *, prefix: str = "wb", partitions: int = 4,
+                 codec: Codec | None = None, clean_ttl: float = 300.0, check_eviction_policy: bool = True,
+                 clock: SystemClock = SYSTEM_CLOCK) -> None:
+        super().__init__(client, store, prefix, partitions, codec, clean_ttl, clock)
         self._policy_checked = not check_eviction_policy
 
     def policy_flow(self) -> Flow:
@@ -466,7 +474,7 @@ class AsyncWriteBack(_WriterCore):
 _REDIS_ERRORS = (redis.RedisError, *CONNECTION_ERRORS)
 
 
-class _FlusherCore:
+class _FlusherCore(_Endpoint):
     def __init__(self, client: Any, store: Any, *, prefix: str = "wb", partitions: int = 4,
                  codec: Codec | None = None, group: str = "flushers", consumer: str | None = None,
                  batch: int = 100, block_ms: int = 1000, coalesce: bool = True, max_attempts: int = 5,
@@ -476,10 +484,7 @@ class _FlusherCore:
             raise ValueError("batch must be between 1 and 1000")  # the ack script unpacks the IDs
         if lease_ms < 3 * block_ms:
             raise ValueError("lease_ms must be at least 3 * block_ms: leases are renewed between blocking reads")
-        self.client = client
-        self.store = store
-        self.layout = Layout(prefix, partitions)
-        self.codec = codec or JsonCodec()
+        super().__init__(client, store, prefix, partitions, codec, clean_ttl, clock)
         self.group = group
         self.consumer = consumer or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.batch = batch
@@ -488,11 +493,7 @@ class _FlusherCore:
         self.max_attempts = max_attempts
         self.min_idle_ms = min_idle_ms
         self.lease_ms = lease_ms
-        self.clean_ttl_ms = max(0, int(clean_ttl * 1000))
         self.max_partitions = partitions if max_partitions is None else max_partitions
-        self.clock = clock
-        self.cluster = _check_client(client)
-        self.stats = WriteBackStats()
         self.token = lease.new_token()
         self.owned: set[int] = set()
         self.suspect: set[int] = set()  # owned partitions that may have pending records
