@@ -3,6 +3,8 @@
     python bench/instructions.py set get "sadd myset m:{r}" "xadd s * f v"
     python bench/instructions.py --pipeline 1 --keyspace 100000 set
     python bench/instructions.py --time set get          # wall-clock ns per command instead (no valgrind)
+    python bench/instructions.py --config maxmemory=1mb --config maxmemory-policy=allkeys-lru set
+    python bench/instructions.py --setup "SCRIPT LOAD 'return 1'" "evalsha e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0"
 
 Each workload is a command template (``{r}`` is replaced by a random number below ``--keyspace``); the
 short names ``ping``, ``set``, ``get``, ``incr``, ``mset``, ``sadd``, ``hset``, ``lpush``, ``rpop`` and
@@ -10,8 +12,10 @@ short names ``ping``, ``set``, ``get``, ``incr``, ``mset``, ``sadd``, ``hset``, 
 ``ClientConnection`` over a fake transport, in process: what is measured is parsing, dispatch, the
 command, encoding and the batch's write call, not the kernel or the event loop. A run under callgrind
 with a single chunk is subtracted from one with ``--chunks`` chunks, so start-up and set-up cancel out.
-Use it to compare two versions of the code (``--root`` picks the checkout); ratios against Redis come
-from redis_benchmark.py.
+``--setup`` commands (split like a shell line, so quoted arguments may hold spaces) run once before the
+warm-up, e.g. SCRIPT LOAD for an EVALSHA workload. Use it to compare two versions of the code (``--root`` picks the checkout); ratios against Redis come
+from redis_benchmark.py. ``--config name=value`` (repeatable) sets a directive before the server starts,
+e.g. a small ``maxmemory`` so that eviction runs on every write once the warm-up has filled it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -59,7 +64,9 @@ def _chunks(template: str, pipeline: int, keyspace: int, count: int, seed: int =
     return [b"".join(request() for _ in range(pipeline)) for _ in range(count)]
 
 
-def run_inline(template: str, pipeline: int, keyspace: int, chunks: int) -> float:
+def run_inline(
+    template: str, pipeline: int, keyspace: int, chunks: int, setup: tuple[str, ...] = (), config: tuple[str, ...] = ()
+) -> float:
     """Feed ``chunks`` chunks to one connection; returns the seconds spent in data_received."""
     import asyncio
 
@@ -82,13 +89,19 @@ def run_inline(template: str, pipeline: int, keyspace: int, chunks: int) -> floa
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    server = Server(Config())
+    cfg = Config()
+    for pair in config:
+        name, _, value = pair.partition("=")
+        cfg.set_value(name, value, startup=True)
+    server = Server(cfg)
     conn = ClientConnection(server)
 
     async def connect() -> None:
         conn.connection_made(Transport())  # type: ignore[arg-type]
 
     loop.run_until_complete(connect())
+    for line in setup:
+        conn.data_received(_encode([a.encode() for a in shlex.split(line)]))
     data = _chunks(template, pipeline, keyspace, 500)  # the same set-up whatever ``chunks`` is
     for chunk in _chunks(template, pipeline, keyspace, 50, seed=2):  # warm up: keys exist, code is hot
         conn.data_received(chunk)
@@ -100,7 +113,7 @@ def run_inline(template: str, pipeline: int, keyspace: int, chunks: int) -> floa
 
 def _callgrind_total(root: Path, args: list[str]) -> int:
     python = os.path.realpath(sys.executable)
-    env = dict(os.environ, PYTHONPATH=str(root))
+    env = dict(os.environ, PYTHONPATH=str(root), PYTHONHASHSEED="0")
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, __file__, "--child", *args],
         capture_output=True, text=True, env=env, cwd=root, check=True,
@@ -119,10 +132,14 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=1000)
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose cacheserver package is measured")
     ap.add_argument("--time", action="store_true", help="wall-clock ns per command, best of 5, no valgrind")
+    ap.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a directive before the server starts (repeatable)")
+    ap.add_argument("--setup", action="append", default=[], help="a command run once before the warm-up (repeatable)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        run_inline(SHORT.get(args.workloads[0], args.workloads[0]), args.pipeline, args.keyspace, args.chunks)
+        run_inline(SHORT.get(args.workloads[0], args.workloads[0]), args.pipeline, args.keyspace, args.chunks, tuple(args.setup),
+                   tuple(args.config))
         return
     if not args.time and shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install -y valgrind), or use --time")
@@ -131,10 +148,15 @@ def main() -> None:
         commands = args.chunks * args.pipeline
         if args.time:
             sys.path.insert(0, str(args.root))
-            best = min(run_inline(template, args.pipeline, args.keyspace, args.chunks) for _ in range(5))
+            best = min(
+                run_inline(template, args.pipeline, args.keyspace, args.chunks, tuple(args.setup), tuple(args.config))
+                for _ in range(5)
+            )
             print(f"{workload:32s} {best / commands * 1e9:9.0f} ns/command")
             continue
-        common = ["--pipeline", str(args.pipeline), "--keyspace", str(args.keyspace), template]
+        setup = [a for line in args.setup for a in ("--setup", line)]
+        setup += [f"--config={pair}" for pair in args.config]
+        common = ["--pipeline", str(args.pipeline), "--keyspace", str(args.keyspace), *setup, template]
         base = _callgrind_total(args.root, [*common, "--chunks", "1"])
         full = _callgrind_total(args.root, [*common, "--chunks", str(args.chunks + 1)])
         print(f"{workload:32s} {(full - base) / commands:9.0f} instructions/command")

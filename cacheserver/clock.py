@@ -11,6 +11,8 @@ import time
 
 LRU_CLOCK_MAX = (1 << 24) - 1  # Redis keeps a 24-bit LRU clock with 1 s resolution
 
+_time = time.time
+
 
 class Clock:
     __slots__ = ("now_ms", "lru")
@@ -21,7 +23,7 @@ class Clock:
         self.refresh()
 
     def refresh(self) -> int:
-        now = int(time.time() * 1000)
+        now = int(_time() * 1000)
         self.now_ms = now
         self.lru = (now // 1000) & LRU_CLOCK_MAX
         return now

@@ -47,6 +47,14 @@ _BOUNDARY_PROBE = b"*0\r\n"
 # left to the Python parser, which allocates per element received. (Kept apart from the ``\r\n+`` test:
 # a pattern starting with a literal is scanned for at C speed, an alternation is not.)
 _find_big_count = re.compile(rb"\*[0-9]{8}").search
+
+
+def _has_big_count(data: bytes) -> bool:
+    if data.find(42, 1) < 0:  # one header, at the start (memchr): no regex for a lone request
+        head = data[1:9]
+        return len(head) == 8 and head.isdigit()
+    return _find_big_count(data) is not None
+
 # Chunks up to this size have all their arguments type-checked by joins (a copy of the chunk).
 _JOIN_CHECK_MAX = 64 * 1024
 _join = b"".join
@@ -194,7 +202,7 @@ class RequestReader:
             data[0] != 42
             or (_may_hide_types(data) and _find_hidden_type(data) is not None)
             or not self.authenticated
-            or _find_big_count(data) is not None
+            or _has_big_count(data)
         ):
             self._parse(data, out)
             return out
@@ -215,7 +223,12 @@ class RequestReader:
             # as an empty string) or has no length (a top-level nil or number), and join() refuses any
             # request that is not a list and any argument that is not bytes (a nested array, a nil).
             try:
-                if _min(map(len, got)):
+                if len(got) == 1:  # one request (no pipelining): the same checks without map()
+                    req = got[0]
+                    if req.__class__ is list and req:
+                        _join(req)
+                        return out
+                elif _min(map(len, got)):
                     _join(map(_join, got))
                     return out
             except (TypeError, ValueError):
