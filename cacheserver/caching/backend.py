@@ -40,6 +40,13 @@ except ImportError:  # pragma: no cover - redis-py without cluster support
 
 # Errors meaning "the cache is unreachable" (they open the circuit breaker), as opposed to a refused command.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError, OSError)
+# Every failure of a cache command: refused by the server, or the server unreachable.
+REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, *CONNECTION_ERRORS)
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether ``client`` is a redis-py cluster client (sync or asyncio)."""
+    return isinstance(client, (_SyncCluster, _AsyncCluster))
 
 
 def _as_bytes(value: Any) -> bytes:

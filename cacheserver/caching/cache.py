@@ -31,10 +31,8 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-import redis
-
 from cacheserver.caching import keys as keyspace
-from cacheserver.caching.backend import CONNECTION_ERRORS, backend_for
+from cacheserver.caching.backend import CONNECTION_ERRORS, REDIS_ERRORS, backend_for
 from cacheserver.caching.breaker import CLOSED, CircuitBreaker
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
 from cacheserver.caching.codecs import (
@@ -406,8 +404,6 @@ class _Core:
         return CacheUnavailable(str(exc))
 
 
-_REDIS_ERRORS = (redis.RedisError, *CONNECTION_ERRORS)
-
 
 class Cache(_Core):
     """Cache-aside over a synchronous redis-py client (or a ``MemoryBackend``), safe to share across threads."""
@@ -436,7 +432,7 @@ class Cache(_Core):
             key = self.prefix + key
             try:
                 raw = self.backend.get(key)
-            except _REDIS_ERRORS as exc:
+            except REDIS_ERRORS as exc:
                 return self.run(self.read(key, policy, self.tag_keys(tags), None, self.command_failed(exc)), loader)
             value = self.hit_value(raw, policy)
             if value is not MISS:
@@ -490,7 +486,7 @@ class Cache(_Core):
             self.before_command()
             try:
                 result = getattr(self.backend, op.name)(*op.args)
-            except _REDIS_ERRORS as exc:
+            except REDIS_ERRORS as exc:
                 raise self.command_failed(exc) from exc
             self.breaker.success()
             return result
@@ -542,7 +538,7 @@ class Cache(_Core):
             try:
                 if not self.backend.extend(lkey, token, lease_ms):
                     return  # lost the lease (it expired and was taken over): nothing left to extend
-            except _REDIS_ERRORS:
+            except REDIS_ERRORS:
                 pass
 
 
@@ -571,7 +567,7 @@ class AsyncCache(_Core):
             key = self.prefix + key
             try:
                 raw = await self.backend.get(key)
-            except _REDIS_ERRORS as exc:
+            except REDIS_ERRORS as exc:
                 return await self.run(self.read(key, policy, self.tag_keys(tags), None, self.command_failed(exc)),
                                       loader)
             value = self.hit_value(raw, policy)
@@ -621,7 +617,7 @@ class AsyncCache(_Core):
             self.before_command()
             try:
                 result = await getattr(self.backend, op.name)(*op.args)
-            except _REDIS_ERRORS as exc:
+            except REDIS_ERRORS as exc:
                 raise self.command_failed(exc) from exc
             self.breaker.success()
             return result
@@ -674,5 +670,5 @@ class AsyncCache(_Core):
             try:
                 if not await self.backend.extend(lkey, token, lease_ms):
                     return
-            except _REDIS_ERRORS:
+            except REDIS_ERRORS:
                 pass

@@ -78,18 +78,12 @@ from typing import Any, Protocol
 import redis
 
 from cacheserver.caching import lease
-from cacheserver.caching.backend import CONNECTION_ERRORS
+from cacheserver.caching.backend import REDIS_ERRORS, is_cluster
 from cacheserver.caching.cache import MISS
 from cacheserver.caching.clock import SYSTEM_CLOCK, SystemClock
 from cacheserver.caching.codecs import Codec, CodecError, JsonCodec, decode_entry, encode_entry
 from cacheserver.caching.flows import AppCall, Call, Eval, Flow, Sleep, run_async, run_sync
 from cacheserver.caching.scripts import Script
-
-try:
-    from redis.asyncio.cluster import RedisCluster as _AsyncCluster
-    from redis.cluster import RedisCluster as _SyncCluster
-except ImportError:  # pragma: no cover - redis-py without cluster support
-    _SyncCluster = _AsyncCluster = ()  # type: ignore[assignment,misc]
 
 SET, DELETE = "set", "del"
 
@@ -356,7 +350,7 @@ def _check_client(client: Any) -> bool:
     kwargs = get_kwargs() if callable(get_kwargs) else {}
     if isinstance(kwargs, dict) and kwargs.get("decode_responses"):
         raise ValueError("write-back needs a client with decode_responses=False (entries are bytes)")
-    return isinstance(client, (_SyncCluster, _AsyncCluster))
+    return is_cluster(client)
 
 
 def _policies(reply: Any) -> list[str]:
@@ -471,9 +465,6 @@ class AsyncWriteBack(_WriterCore):
 
 
 # -- the flusher ---------------------------------------------------------------------------------------
-_REDIS_ERRORS = (redis.RedisError, *CONNECTION_ERRORS)
-
-
 class _FlusherCore(_Endpoint):
     def __init__(self, client: Any, store: Any, *, prefix: str = "wb", partitions: int = 4,
                  codec: Codec | None = None, group: str = "flushers", consumer: str | None = None,
@@ -733,7 +724,7 @@ class Flusher(_FlusherCore):
         while not self.stopped:
             try:
                 self.step()
-            except _REDIS_ERRORS:
+            except REDIS_ERRORS:
                 self.stats.errors += 1
                 time.sleep(error_pause)
         self.close()
@@ -757,7 +748,7 @@ class Flusher(_FlusherCore):
         """Release our partition leases so another flusher takes them over at once."""
         try:
             run_sync(self.release_flow(), self.client)
-        except _REDIS_ERRORS:
+        except REDIS_ERRORS:
             pass  # the leases expire on their own
 
 
@@ -771,7 +762,7 @@ class AsyncFlusher(_FlusherCore):
         while not self.stopped:
             try:
                 await self.step()
-            except _REDIS_ERRORS:
+            except REDIS_ERRORS:
                 self.stats.errors += 1
                 await asyncio.sleep(error_pause)
         await self.close()
@@ -793,7 +784,7 @@ class AsyncFlusher(_FlusherCore):
     async def close(self) -> None:
         try:
             await run_async(self.release_flow(), self.client)
-        except _REDIS_ERRORS:
+        except REDIS_ERRORS:
             pass
 
 
