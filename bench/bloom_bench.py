@@ -19,7 +19,6 @@ Measures (see bench/README.md, "Bloom filters"):
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -30,10 +29,8 @@ from pathlib import Path
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from caching_bench import start_ours  # noqa: E402
-from helpers import RedisProcess  # noqa: E402
+from servers import bench_parser, load_note, running, server_names, total_commands  # noqa: E402
 
 from cacheserver.caching import Cache, ReadThrough  # noqa: E402
 from cacheserver.caching.bloom import (  # noqa: E402
@@ -163,10 +160,6 @@ def counting_loader(store: dict[int, str]):
     return load, queries
 
 
-def total_commands(client: redis.Redis) -> int:
-    return int(client.info("stats")["total_commands_processed"])
-
-
 def _entries(client: redis.Redis) -> int:
     """Cache entries (values and negative entries), not the leases and wake lists beside them."""
     return sum(1 for k in client.scan_iter("item:*", count=1000) if k.count(b":") == 1)
@@ -222,22 +215,16 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="cacheserver,redis")
+    parser = bench_parser(__doc__)
     args = parser.parse_args()
+    load_note()
     n = 20_000 if args.quick else 100_000
     print(f"== local filters, capacity {n:,}, error rate {P:.0%} ==")
     print(table(("measure", "value", "target", "note"), accuracy(n, 100_000 if args.quick else 400_000)))
     print(table(("measure", "per key", "target", "note"), check_speed(n)))
-    for name in args.servers.split(","):
-        if name == "redis":
-            rp = RedisProcess().start()
-            port, stop = rp.port, rp.stop
-        else:
-            proc, port = start_ours()
-            stop = proc.terminate
-        try:
+    for name in server_names(args):
+        with running(name, args) as server:
+            port = server.port
             print(f"\n== {name}: shared filter ==")
             print(table(("operation", "per batch", "per key", "EVALSHA per batch"),
                         shared_batches(port, 5 if args.quick else 20)))
@@ -246,8 +233,6 @@ def main() -> None:
             rows = penetration(port, existing, requests, "random") + penetration(port, existing, requests, "repeat")
             print(table(("attack IDs", "configuration", "store queries", "for absent IDs", "of attack requests",
                          "cache entries", "commands/request", "us/request"), rows))
-        finally:
-            stop()
 
 
 if __name__ == "__main__":

@@ -11,16 +11,12 @@ Prints one block per server.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import multiprocessing as mp
 import os
-import shutil
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,7 +27,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from servers import Server, bench_parser, load_note, running, server_names, total_commands  # noqa: E402
 
 from cacheserver.caching import AsyncCache, Cache, CircuitBreaker  # noqa: E402
 from cacheserver.caching.codecs import JsonCodec, decode_entry  # noqa: E402
@@ -40,10 +37,6 @@ from cacheserver.caching.codecs import JsonCodec, decode_entry  # noqa: E402
 def p99(xs: list[float]) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * 0.99))] if xs else float("nan")
-
-
-def total_commands(client: redis.Redis) -> int:
-    return int(client.info("stats")["total_commands_processed"])
 
 
 # -- cold burst ------------------------------------------------------------------------------------------
@@ -243,45 +236,7 @@ def hit_overhead(port: int, n: int) -> dict:
 
 
 # -- outage --------------------------------------------------------------------------------------------
-class ServerProcess:
-    """cacheserver or redis-server on one fixed loopback port, which can be stopped and started again."""
-
-    def __init__(self, name: str) -> None:
-        from helpers import free_port
-
-        self.name = name
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="caching-bench-")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> ServerProcess:
-        if self.name == "redis":
-            argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                    "no", "--dir", self.dir]
-        else:
-            argv = [sys.executable, "-m", "cacheserver", "--port", str(self.port), "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, retry=Retry(NoBackoff(), 0))
-        for _ in range(400):
-            try:
-                client.ping()
-                client.close()
-                return self
-            except redis.ConnectionError:
-                time.sleep(0.01)
-        raise RuntimeError(f"{self.name} did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def outage(server: ServerProcess, up_s: float, down_s: float, after_s: float, rate: float,
+def outage(server: Server, up_s: float, down_s: float, after_s: float, rate: float,
            client_retry: Retry | None) -> dict:
     """One caller at ``rate`` calls/s on a cached key; the server is stopped after ``up_s`` and started again
     ``down_s`` later (empty: no persistence). Extra latency is a call's time minus its loader's time."""
@@ -340,32 +295,14 @@ def outage(server: ServerProcess, up_s: float, down_s: float, after_s: float, ra
     }
 
 
-def start_ours() -> tuple[subprocess.Popen, int]:
-    from helpers import free_port
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cacheserver", "--port", str(port), "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            return proc, port
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("cacheserver did not start")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="cacheserver,redis")
+    parser = bench_parser(__doc__)
     args = parser.parse_args()
+    load_note()
     hot_seconds = 3.0 if args.quick else 6.0
-    for name in args.servers.split(","):
-        server = ServerProcess("redis" if name == "redis" else "cacheserver").start()
-        port = server.port
-        try:
+    for name in server_names(args):
+        with running(name, args) as server:
+            port = server.port
             print(f"\n== {name} ==")
             r = cold_burst(port, 4, 25, 0.2)
             print(f"cold burst 4x25 L=200ms: loads={r['loads']} p50={r['p50_ms']:.0f} p99={r['p99_ms']:.0f} ms "
@@ -389,8 +326,6 @@ def main() -> None:
                 print(f"outage ({label}): exceptions={r['exceptions']} calls while down={r['calls_down']} "
                       f"extra p99={r['p99_extra_ms']:.2f} ms max={r['max_extra_ms']:.1f} ms "
                       f"recovered {r['recovery_ms']:.0f} ms after restart")
-        finally:
-            server.close()
 
 
 if __name__ == "__main__":

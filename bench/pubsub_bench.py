@@ -4,7 +4,7 @@
     python bench/pubsub_bench.py                          # 1 and 4 publishers x 10 subscribers, 3 x 5 s each
     python bench/pubsub_bench.py --publishers 1,4,8 --subscribers 50 --size 256 --pin
 
-Both servers are started by ``redis_benchmark.start_servers`` (subprocesses on free loopback ports, no
+Both servers are started by ``servers.running_both`` (subprocesses on free loopback ports, no
 persistence). The load generator is this process: one uvloop event loop holding every publisher and
 subscriber connection. Each publisher sends PUBLISH in pipelined windows (``--window`` outstanding
 requests) for ``--seconds``; each message carries its send time (``perf_counter_ns``, one clock since
@@ -28,7 +28,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from array import array
 from dataclasses import dataclass
@@ -38,7 +37,8 @@ import hiredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from redis_benchmark import Server, start_servers, table  # noqa: E402
+from redis_benchmark import table  # noqa: E402
+from servers import Server, load_note, running_both  # noqa: E402
 
 CHANNEL = b"bench:pubsub"
 STAMP = 20  # digits of the nanosecond timestamp at the start of each payload
@@ -279,20 +279,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    load = os.getloadavg()[0]
-    if load > 0.5 * (os.cpu_count() or 1):
-        print(f"note: load average {load:.2f} at start: results will be noisy", file=sys.stderr)
-    workdir = tempfile.mkdtemp(prefix="cacheserver-pubsub-bench-")
-    servers: list[Server] = []
-    try:
-        servers = start_servers(args, workdir)
+    load_note()
+    with running_both(args, {0} if args.pin else None) as servers:
         if args.pin:
             os.sched_setaffinity(0, {1})
         runs = measure(args, servers)
-    finally:
-        for server in servers:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(render(runs))
     return 0
 

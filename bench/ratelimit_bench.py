@@ -10,7 +10,6 @@ each, and a lock's uncontended acquire+release and contended hand-offs (T thread
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 import sys
 import threading
@@ -20,10 +19,8 @@ from pathlib import Path
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from caching_bench import start_ours  # noqa: E402
-from helpers import RedisProcess  # noqa: E402
+from servers import bench_parser, load_note, running, server_names  # noqa: E402
 
 from cacheserver.caching.locks import Lock  # noqa: E402
 from cacheserver.caching.ratelimit import (  # noqa: E402
@@ -121,30 +118,22 @@ def locks(port: int, n: int, threads: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="cacheserver,redis")
+    parser = bench_parser(__doc__)
     parser.add_argument("--procs", type=int, default=4)
     args = parser.parse_args()
+    load_note()
     n, seconds = (1000, 0.5) if args.quick else (10000, 3.0)
     results: dict[str, dict[str, float]] = {}
-    for server in args.servers.split(","):
-        if server == "redis":
-            rp = RedisProcess().start()
-            port, stop = rp.port, rp.stop
-        else:
-            proc, port = start_ours()
-            stop = proc.terminate
-        try:
+    for name in server_names(args):
+        with running(name, args) as server:
+            port = server.port
             rows = {f"1 client: {k}": v for k, v in single_client(port, n).items()}
             rows |= {f"{args.procs} procs, one identity: {k}": v
                      for k, v in processes(port, args.procs, seconds, True).items()}
             rows |= {f"{args.procs} procs, own identities: {k}": v
                      for k, v in processes(port, args.procs, seconds, False).items()}
             rows |= {f"lock {k}": v for k, v in locks(port, n // 4, 4).items()}
-            results[server] = rows
-        finally:
-            stop()
+            results[name] = rows
     servers = list(results)
     print(f"{'per second':<48}" + "".join(f"{s:>14}" for s in servers)
           + ("   ratio" if len(servers) == 2 else ""))

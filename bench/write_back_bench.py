@@ -12,7 +12,6 @@ Measured per server (fresh, ``--save '' --appendonly no``):
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -22,10 +21,8 @@ from pathlib import Path
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from caching_bench import start_ours  # noqa: E402
-from helpers import RedisProcess  # noqa: E402
+from servers import bench_parser, load_note, running, server_names  # noqa: E402
 
 from cacheserver.caching.write_back import Flusher, SQLiteStore, WriteBack  # noqa: E402
 
@@ -75,26 +72,17 @@ def flush_throughput(port: int, n: int, keys: int, coalesce: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="cacheserver,redis")
+    parser = bench_parser(__doc__)
     args = parser.parse_args()
+    load_note()
     n = 2000 if args.quick else 20000
     rows = []
-    for name in args.servers.split(","):
-        if name == "redis":
-            rp = RedisProcess().start()
-            port, stop = rp.port, rp.stop
-        else:
-            proc, port = start_ours()
-            stop = proc.terminate
-        try:
-            w = acked_writes(port, n, 1000)
-            c = flush_throughput(port, n, 1000, True)
-            h = flush_throughput(port, n, 1000, False)
+    for name in server_names(args):
+        with running(name, args) as server:
+            w = acked_writes(server.port, n, 1000)
+            c = flush_throughput(server.port, n, 1000, True)
+            h = flush_throughput(server.port, n, 1000, False)
             rows.append((name, w, c, h))
-        finally:
-            stop()
     print(f"\n{n} writes over 1000 keys, one synchronous client")
     print(f"{'server':<12} {'acked writes/s':>15} {'p50 us':>8} {'p99 us':>8} {'plain SET/s':>12} "
           f"{'flush rec/s coalesced':>22} {'flush rec/s each':>17}")
