@@ -66,7 +66,10 @@ def test_lease_release_and_extend_by_token_with_scripts_or_transactions(target) 
 def test_one_load_across_clients_and_waiters_woken_by_one_push(target) -> None:
     clients = [_client(target) for _ in range(3)]
     clients[0].flushall()
-    caches = [Cache(c, ttl=5, lease_ms=3000, beta=None) for c in clients]
+    # A long lease: a waiter's wait ends early only when the holder's lease would run out. On a busy machine a
+    # 3 s lease let one cache wait twice, which the herd counted as both waiters, releasing the holder before
+    # the last cache asked for the lease (it then won a second round and pushed a second wake).
+    caches = [Cache(c, ttl=5, lease_ms=10_000, beta=None) for c in clients]
     clients[0].config_resetstat()
     loads, results = one_load_herd(caches, 4, 2, "v", 10)
     assert loads == [1] and results == ["v"] * 12

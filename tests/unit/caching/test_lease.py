@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from helpers import one_load_herd
 
@@ -64,18 +65,23 @@ def test_holder_failure_wakes_waiters_who_then_retry() -> None:
 
 def test_slow_loader_lease_is_extended_by_heartbeat() -> None:
     memory = MemoryBackend(SystemClock())
-    cache = Cache(memory, ttl=30, beta=None, lease_ms=60)
+    cache = Cache(memory, ttl=30, beta=None, lease_ms=150)
     seen = []
 
     def slow() -> str:
-        done = threading.Event()
-        done.wait(0.2)  # more than three lease lengths
-        seen.append(memory.pttl("k:lease"))
+        # Load until the heartbeat (every lease_ms / 3) has extended the lease three times, however late a
+        # busy machine runs it; each extension restarts the lease at 150 ms.
+        started = time.monotonic()
+        while memory.commands.get("evalsha", 0) < 3 and time.monotonic() < started + 10:
+            time.sleep(0.005)
+        seen.append((memory.commands.get("evalsha", 0), memory.pttl("k:lease"), time.monotonic() - started))
         return "v"
 
     assert cache.get_or_load("k", slow) == "v"
-    assert seen[0] > 0  # the lease outlived its initial 60 ms
-    assert memory.commands["evalsha"] >= 3  # extensions, then the release
+    extensions, pttl, loading = seen[0]
+    assert extensions == 3 and pttl > 0  # still held, by the heartbeat
+    assert loading >= 0.15  # three heartbeats a third of a lease apart: past the initial lease
+    assert memory.commands["evalsha"] >= 4  # the extensions, then the release
 
 
 def test_release_and_extend_need_the_token() -> None:
