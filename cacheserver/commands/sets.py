@@ -60,6 +60,22 @@ def sadd(c: Any, argv: list[bytes]) -> int:
     key = argv[1]
     db = c.db
     s = db.lookup(key)
+    if s.__class__ is Set and len(argv) == 3:
+        # One member into an existing set, the benchmarked path: a member already there is no write.
+        member = argv[2]
+        if member in s:
+            return 0
+        s.add(member)
+        if s.snapshot is not None:
+            s.snapshot.append(member)
+        if s.intset:
+            s.note_added((member,), _max_intset(c))
+        db.signal_modified(key)
+        ks = db.ks
+        ks.dirty += 1
+        if ks.notify_flags:
+            ks.emit(ev.SET, b"sadd", key, db.index)
+        return 1
     if s is None:
         s = Set(argv[2:])
         s.note_added(s, _max_intset(c))
@@ -68,15 +84,7 @@ def sadd(c: Any, argv: list[bytes]) -> int:
     elif s.__class__ is not Set:
         raise WRONGTYPE
     else:
-        n = len(s)
-        if len(argv) == 3:
-            member = argv[2]
-            s.add(member)
-            added = len(s) - n
-            if added and s.snapshot is not None:
-                s.snapshot.append(member)
-        else:
-            added = s.add_members(argv[2:])
+        added = s.add_members(argv[2:])
         if not added:
             return 0
         if s.intset:
@@ -158,15 +166,17 @@ def smove(c: Any, argv: list[bytes]) -> int:
          history=[("3.2.0", "Added the `count` argument.")], key_specs=[keyspec("RW access delete")])
 def spop(c: Any, argv: list[bytes]) -> Any:
     n = len(argv)
-    if n > 3:
-        raise errors.SYNTAX
+    if n != 2:
+        if n > 3:
+            raise errors.SYNTAX
+        return _spop_count(c, c.db, argv[1], argv[2])
     key = argv[1]
     db = c.db
-    if n == 3:
-        return _spop_count(c, db, key, argv[2])
-    s = db.get_typed(key, Set, read=False)
+    s = db.lookup(key)
     if s is None:
         return None
+    if s.__class__ is not Set:
+        raise WRONGTYPE
     member = s.pop_random()
     ks = db.ks
     ks.dirty += 1

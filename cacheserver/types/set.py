@@ -21,6 +21,9 @@ from typing import Any
 from cacheserver.numbers import parse_ll
 
 _SMALL = 64  # below this many members a fresh list per draw is cheaper than keeping a snapshot
+# An index is drawn as int(random() * k), a C call, where random.randrange runs Python code: the bias
+# is below k / 2**53, nothing for a set that fits in memory.
+_random = random.random
 
 
 class Set(set):
@@ -82,20 +85,21 @@ class Set(set):
         n = len(self)
         if n <= _SMALL:
             self.snapshot = None
-            return random.choice(list(self))
+            return list(self)[int(_random() * n)]
         snap = self.snapshot
         if snap is None or len(snap) > n + (n >> 2):
             snap = self.snapshot = list(self)
+        k = len(snap)
         for _ in range(8):
-            m = snap[random.randrange(len(snap))]
+            m = snap[int(_random() * k)]
             if m in self:
                 return m
         snap = self.snapshot = list(self)
-        return snap[random.randrange(n)]
+        return snap[int(_random() * n)]
 
     def pop_random(self) -> bytes:
         m = self.random_member()
-        self.discard(m)
+        self.remove(m)
         return m
 
     def copy(self) -> Set:  # type: ignore[override]

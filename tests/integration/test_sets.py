@@ -258,3 +258,34 @@ def test_dirty_counts(r):
     r.spop("s", 1)
     r.smove("s", "t", r.smembers("s").pop())
     assert changes() - before == 3 + 1 + 1 + 2
+
+
+def test_one_member_at_a_time(target, r, raw):
+    # SADD of a single member into an existing set (the benchmarked request) and SPOP without a count
+    r.sadd("s", "5")
+    events = keyevents(target, r, ("SADD", "s", "7"), ("SADD", "s", "7"), ("SADD", "s", "-2"), ("SPOP", "nokey"))
+    assert events == [(b"sadd", b"s"), (b"sadd", b"s")]
+    assert raw.command("SADD", "s", "5") == b":0\r\n"
+    assert raw.command("SMEMBERS", "s") == b"*3\r\n$2\r\n-2\r\n$1\r\n5\r\n$1\r\n7\r\n"
+    assert r.object("encoding", "s") == b"intset"
+    assert raw.command("SADD", "s", "x") == b":1\r\n"
+    assert r.object("encoding", "s") == b"hashtable"
+    assert raw.command("SADD", "s", "x") == b":0\r\n"
+    assert r.scard("s") == 4
+    assert raw.command("SADD", "str", "x") == b":1\r\n"
+    r.set("str", "v")
+    assert raw.command("SADD", "str", "x") == WRONGTYPE
+    assert raw.command("SPOP", "str") == WRONGTYPE
+    assert sorted(r.spop("s") for _ in range(4)) == [b"-2", b"5", b"7", b"x"]
+    assert raw.command("SPOP", "s") == b"$-1\r\n"
+    assert r.exists("s") == 0
+
+
+def test_spop_draws_every_member_of_a_large_set(r):
+    members = {b"m%d" % i for i in range(1000)}
+    r.sadd("s", *members)
+    r.srandmember("s")
+    r.sadd("s", "late")  # a member added after random draws began can be drawn too
+    popped = [r.spop("s") for _ in range(1001)]
+    assert set(popped) == members | {b"late"} and len(popped) == 1001
+    assert r.exists("s") == 0
