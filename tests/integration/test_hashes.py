@@ -203,3 +203,39 @@ def test_dirty_counts(r):
     r.hdel("h", "a", "zz")
     after = r.info("persistence")["rdb_changes_since_last_save"]
     assert after - before == 4
+
+
+def test_one_field_of_an_existing_hash(target, r, raw):
+    # HSET key field value on an existing hash (the benchmarked request): reply, event, encoding rules
+    r.hset("h", "a", "1")
+    events = keyevents(target, r, ("HSET", "h", "a", "1"), ("HSET", "h", "b", "2"), ("HSET", "str", "f", "v"))
+    assert events == [(b"hset", b"h"), (b"hset", b"h"), (b"hset", b"str")]
+    assert raw.command("HSET", "h", "a", "3") == b":0\r\n"
+    assert raw.command("HSET", "h", "c", "4") == b":1\r\n"
+    assert raw.command("HGETALL", "h") == b"*6\r\n$1\r\na\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n4\r\n"
+    assert r.object("encoding", "h") == b"listpack"
+    r.set("str", "v")
+    assert raw.command("HSET", "str", "f", "v") == WRONGTYPE
+    r.hset("long-field", "a", "1")
+    r.hset("long-field", "f" * 65, "1")
+    assert r.object("encoding", "long-field") == b"hashtable"
+    r.hset("long-value", "a", "1")
+    r.hset("long-value", "a", "v" * 65)
+    assert r.object("encoding", "long-value") == b"hashtable"
+    r.hset("many", mapping={"a": "1", "b": "2", "c": "3"})
+    r.config_set("hash-max-listpack-entries", 2)
+    try:
+        # An update converts too once the hash is over the limit (lowered after it was built).
+        r.hset("many", "a", "9")
+        assert r.object("encoding", "many") == b"hashtable"
+        r.hset("many2", mapping={"a": "1", "b": "2", "c": "3"})
+        assert r.object("encoding", "many2") == b"hashtable"
+    finally:
+        r.config_set("hash-max-listpack-entries", 512)
+    r.hset("many3", mapping={"a": "1", "b": "2", "c": "3"})
+    r.config_set("hash-max-listpack-entries", 2)
+    try:
+        r.hset("many3", mapping={"a": "1", "b": "2"})
+        assert r.object("encoding", "many3") == b"hashtable"
+    finally:
+        r.config_set("hash-max-listpack-entries", 512)
