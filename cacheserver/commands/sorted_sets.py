@@ -49,6 +49,7 @@ OUT_OF_RANGE = CommandError("value is out of range")
 
 LONG_MAX = LLONG_MAX
 _MIN, _MAX = 0, 1
+_INF = float("inf")
 _POP_EVENTS = (b"zpopmin", b"zpopmax")
 _SET_TYPE = "set"
 
@@ -239,7 +240,14 @@ def _zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
 def zadd(c: Any, argv: list[bytes]) -> Any:
     if len(argv) == 4:
         # ZADD key score member: the common case, a handful of dict/SortedList operations.
-        score = parse_double(argv[2])
+        arg = argv[2]
+        if arg.isdigit():
+            # Plain decimal digits: float() rounds them as strtod does; an overflow to inf is refused.
+            score = float(arg)
+            if score == _INF:
+                score = None
+        else:
+            score = parse_double(arg)
         if score is not None:
             key = argv[1]
             member = argv[3]
@@ -857,6 +865,16 @@ _POP_COMPLEXITY = (
     key_specs=_POP_KEYSPEC,
 )
 def zpopmin(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 2:
+        # Without a count, the benchmarked path: _zpop_minmax written out.
+        db = c.db
+        key = argv[1]
+        zs = db.lookup(key)
+        if zs is None:
+            return EMPTY_ARRAY
+        if zs.__class__ is not SortedSet:
+            raise WRONGTYPE
+        return _flat_pairs(_pop(db, key, zs, _MIN, 1))
     return _zpop_minmax(c, argv, _MIN)
 
 

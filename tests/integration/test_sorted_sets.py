@@ -3,7 +3,7 @@ score printing, errors, encodings, keyspace effects and blocking pops."""
 
 from __future__ import annotations
 
-from helpers import block
+from helpers import block, keyevents
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -559,3 +559,33 @@ def test_watch_sees_sorted_set_changes(target, r):
             assert raised
     finally:
         other.close()
+
+
+def test_zadd_plain_digit_scores(raw):
+    # ZADD key score member with a score of decimal digits only (the benchmarked request)
+    assert raw.command("ZADD", "z", "0", "a") == b":1\r\n"
+    assert raw.command("ZADD", "z", "0", "a") == b":0\r\n"
+    assert raw.command("ZADD", "z", "007", "b") == b":1\r\n"
+    assert raw.command("ZADD", "z", "12345678901234567890123", "c") == b":1\r\n"
+    assert raw.command("ZADD", "z", "9" * 308, "d") == b":1\r\n"
+    assert raw.command("ZADD", "z", "9" * 309, "e") == NOT_FLOAT  # overflows a double: strtod's ERANGE
+    assert raw.command("ZADD", "z", "1" + "0" * 400, "e") == NOT_FLOAT
+    assert raw.command("ZADD", "z", "00000000000000000000000000000", "a") == b":0\r\n"
+    assert raw.command("ZRANGE", "z", "0", "-1", "WITHSCORES") == (
+        b"*8\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$1\r\n7\r\n$1\r\nc\r\n$22\r\n1.2345678901234568e+22\r\n"
+        b"$1\r\nd\r\n$6\r\n1e+308\r\n"
+    )
+    assert raw.command("ZADD", "z", "3", "a") == b":0\r\n"
+    assert raw.command("ZSCORE", "z", "a") == b"$1\r\n3\r\n"
+
+
+def test_zpop_without_count_on_missing_and_single_member_sets(target, r, raw):
+    assert raw.command("ZPOPMAX", "nokey") == b"*0\r\n"
+    r.zadd("z", {"a": 1})
+    events = keyevents(target, r, ("ZPOPMIN", "nokey"), ("ZPOPMAX", "z"), ("ZPOPMIN", "z"))
+    assert events == [(b"zpopmax", b"z"), (b"del", b"z")]
+    r.set("s", "v")
+    assert raw.command("ZPOPMAX", "s") == WRONGTYPE
+    assert raw.command("HELLO", "3").startswith(b"%7")
+    assert raw.command("ZPOPMAX", "nokey") == b"*0\r\n"
+    assert raw.command("ZPOPMIN", "nokey") == b"*0\r\n"
