@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpers import keyevents
+
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
 
@@ -222,3 +224,67 @@ def test_command_getkeys_for_numkeys_commands(r):
     assert r.command_getkeys("BLMPOP", "0", "2", "a", "b", "LEFT") == ["a", "b"]
     assert r.command_getkeys("BLPOP", "a", "b", "0") == ["a", "b"]
     assert r.command_getkeys("LMOVE", "a", "b", "LEFT", "LEFT") == ["a", "b"]
+
+
+def test_lrange_encodes_any_element_length(raw):
+    # LRANGE's reply is built in one piece: empty elements, long ones (4-digit lengths) and mixes
+    raw.command("RPUSH", "l", "", "a" * 1023, "b" * 1024, "c" * 5000, "d")
+    assert raw.command("LRANGE", "l", "0", "-1") == (
+        b"*5\r\n$0\r\n\r\n$1023\r\n" + b"a" * 1023 + b"\r\n$1024\r\n" + b"b" * 1024
+        + b"\r\n$5000\r\n" + b"c" * 5000 + b"\r\n$1\r\nd\r\n"
+    )
+    assert raw.command("LRANGE", "l", "0", "1") == b"*2\r\n$0\r\n\r\n$1023\r\n" + b"a" * 1023 + b"\r\n"
+    assert raw.command("LRANGE", "l", "-1", "-1") == b"*1\r\n$1\r\nd\r\n"
+    assert raw.command("LPOP", "l", "2") == b"*2\r\n$0\r\n\r\n$1023\r\n" + b"a" * 1023 + b"\r\n"
+    assert raw.command("HELLO", "3").startswith(b"%7")
+    assert raw.command("LRANGE", "l", "2", "2") == b"*1\r\n$1\r\nd\r\n"
+    assert raw.command("LRANGE", "l", "3", "2") == b"*0\r\n"
+
+
+def test_single_element_pushes_and_pops(target, r, raw):
+    # LPUSH/RPUSH of one element onto an existing list and LPOP/RPOP without a count (the benchmarked
+    # requests): replies, events, emptied lists deleted, wrong types
+    r.rpush("l", "m")
+    events = keyevents(
+        target, r, ("LPUSH", "l", "h"), ("RPUSH", "l", "t"), ("LPOP", "l"), ("RPOP", "l"), ("RPOP", "l"),
+        ("LPOP", "l"), ("RPUSH", "l", "x"), ("LPOP", "l"),
+    )
+    assert events == [
+        (b"lpush", b"l"), (b"rpush", b"l"), (b"lpop", b"l"), (b"rpop", b"l"), (b"rpop", b"l"), (b"del", b"l"),
+        (b"rpush", b"l"), (b"lpop", b"l"), (b"del", b"l"),
+    ]
+    assert raw.command("RPUSH", "l", "a") == b":1\r\n"
+    assert raw.command("RPUSH", "l", "b") == b":2\r\n"
+    assert raw.command("LPUSH", "l", "c") == b":3\r\n"
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert raw.command("RPOP", "l") == b"$1\r\nb\r\n"
+    assert raw.command("LPOP", "l") == b"$1\r\nc\r\n"
+    assert raw.command("LPOP", "l") == b"$1\r\na\r\n"
+    assert raw.command("EXISTS", "l") == b":0\r\n"
+    assert raw.command("RPOP", "l") == b"$-1\r\n"
+    raw.command("SET", "s", "x")
+    for cmd in ("LPUSH", "RPUSH"):
+        assert raw.command(cmd, "s", "e") == WRONGTYPE
+    for cmd in ("LPOP", "RPOP"):
+        assert raw.command(cmd, "s") == WRONGTYPE
+
+
+def test_watch_sees_single_element_pushes_and_pops(target, r):
+    r.rpush("l", "a", "b", "c")
+    other = target.client()
+    try:
+        for change in (lambda: other.lpush("l", "x"), lambda: other.rpush("l", "y"),
+                       lambda: other.lpop("l"), lambda: other.rpop("l")):
+            with r.pipeline() as pipe:
+                pipe.watch("l")
+                change()
+                pipe.multi()
+                pipe.llen("l")
+                try:
+                    pipe.execute()
+                    raised = False
+                except Exception:
+                    raised = True
+            assert raised
+    finally:
+        other.close()
