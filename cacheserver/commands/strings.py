@@ -387,15 +387,14 @@ def mget(c: Any, argv: list[bytes]) -> list:
 def _set_pairs(db: Any, argv: list[bytes]) -> None:
     """Store each key/value pair of ``argv[1:]`` as SET would (MSET, MSETNX)."""
     ks = db.ks
-    set_key = db.set
     n = len(argv)
-    if ks.notify_flags:
+    if ks.notify_flags & ev.STRING:
+        set_key = db.set
         for i in range(1, n, 2):
             set_key(argv[i], argv[i + 1])
             ks.emit(ev.STRING, b"set", argv[i], db.index)
     else:
-        for i in range(1, n, 2):
-            set_key(argv[i], argv[i + 1])
+        db.set_pairs(argv)
     ks.dirty += n >> 1
 
 

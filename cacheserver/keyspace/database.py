@@ -253,6 +253,37 @@ class Database:
         if self.blocking_keys:
             self.signal_ready(key)
 
+    def set_pairs(self, argv: list[bytes]) -> None:
+        """``set`` of each key/value pair of ``argv[1:]`` (MSET, MSETNX), in one loop: a pair whose key
+        is missing or holds a string is stored inline; anything that needs more (a policy to tell, a
+        WATCHed or blocked-on key, a ``new`` event, another type to uncharge) goes through ``set``."""
+        n = len(argv)
+        if self.policy is not None or self.watched or self.blocking_keys or self.ks.notify_flags & ev.NEW:
+            for i in range(1, n, 2):
+                self.set(argv[i], argv[i + 1])
+            return
+        data = self.data
+        expires = self.expires
+        lru = self.lru
+        stamp = self.ks.clock.lru
+        delta = 0
+        for i in range(1, n, 2):
+            key = argv[i]
+            value = argv[i + 1]
+            old = data.get(key)
+            if old is None:
+                delta += KEY_ENTRY + ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
+            elif old.__class__ is bytes:
+                delta += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            else:
+                self.set(key, value)
+                continue
+            data[key] = value
+            if expires and expires.pop(key, None) is not None:
+                delta -= EXPIRE_ENTRY
+            lru[key] = stamp
+        self.used += delta
+
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
         data = self.data
