@@ -21,7 +21,7 @@ from cacheserver.commands.table import CommandTable
 from cacheserver.commands.transactions import exec_abort
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, ClientState
-from cacheserver.protocol.encoder import encode_into
+from cacheserver.protocol.encoder import BULK_HEADERS, SMALL_INTS, encode_into
 from cacheserver.protocol.replies import QUEUED, Raw
 
 log = logging.getLogger("cacheserver")
@@ -110,15 +110,20 @@ class Dispatcher:
             c.last_cmd = spec.fullname
             if dt > slow_ns and SKIP_SLOWLOG not in spec.flags:
                 server.slowlog_add(c, argv, dt)
-            # The commonest replies are encoded here without a call: pre-encoded constants, small bulk
-            # strings and integers read the same in RESP2 and RESP3.
+            # The commonest replies are encoded here without a call: pre-encoded constants, bulk
+            # strings and integers read the same in RESP2 and RESP3; a null differs.
             cls = reply.__class__
             if cls is Raw:
                 target += reply
-            elif cls is bytes and len(reply) < 4096:
-                target += b"$%d\r\n%b\r\n" % (len(reply), reply)
+            elif cls is bytes:
+                size = len(reply)
+                target += BULK_HEADERS[size] if size < 1024 else b"$%d\r\n" % size
+                target += reply
+                target += b"\r\n"
             elif cls is int:
-                target += b":%d\r\n" % reply
+                target += SMALL_INTS[reply] if 0 <= reply < 1024 else b":%d\r\n" % reply
+            elif reply is None:
+                target += b"_\r\n" if c.resp == 3 else b"$-1\r\n"
             else:
                 encoders = c.encoders
                 f = encoders.get(cls)

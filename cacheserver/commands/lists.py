@@ -20,7 +20,8 @@ from cacheserver.commands.spec import command
 from cacheserver.errors import WRONGTYPE, CommandError
 from cacheserver.keyspace import notifications as ev
 from cacheserver.numbers import LLONG_MAX, parse_ll
-from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, OK, Raw
+from cacheserver.protocol.encoder import bulk_array
+from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, OK
 from cacheserver.types.list import List
 
 HEAD = 0
@@ -47,29 +48,6 @@ def _keynum_spec(begin: int) -> dict:
         "begin_search": {"type": "index", "spec": {"index": begin}},
         "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
     }
-
-
-# "\r\n$<n>\r\n": the end of one bulk string and the header of the next, for lengths below 1024
-_BULK_SEPARATORS = [b"\r\n$%d\r\n" % n for n in range(1024)]
-
-
-def bulk_array(items: list[bytes]) -> Raw:
-    """An array of bulk strings encoded at once (the same bytes in RESP2 and RESP3): the generic
-    encoder's per-element dispatch, and formatting each length, dominate LRANGE otherwise.
-
-    The reply is one join over [``*<count>``, sep, item, sep, item, ..., ``\r\n``] whose separators
-    come from a table by each item's length, so the per-element work runs in C (map, slice assignment,
-    join) rather than in a Python loop."""
-    n = len(items)
-    parts: list[bytes] = [b""] * (2 * n + 2)
-    parts[0] = b"*%d" % n
-    try:
-        parts[1:-1:2] = map(_BULK_SEPARATORS.__getitem__, map(len, items))
-    except IndexError:  # an element of 1024 bytes or more: format the headers one by one
-        parts[1:-1:2] = [b"\r\n$%d\r\n" % len(x) for x in items]
-    parts[2:-1:2] = items
-    parts[-1] = b"\r\n"
-    return Raw(b"".join(parts))
 
 
 def _side(arg: bytes) -> int:
