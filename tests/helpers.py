@@ -272,8 +272,15 @@ def one_load_herd(caches, callers_per_cache: int, lease_waiters: int, value: str
     holder_in.wait(5)
     for t in threads[1:]:
         t.start()
-    while sum(c.stats.lease_waits for c in caches) < lease_waiters:
-        pass
+    # Release only when every caller has missed (so each took its part in this round) and the other
+    # caches wait on the lease: the command counts then do not depend on how threads were scheduled.
+    deadline = time.monotonic() + 10
+    while (
+        sum(c.stats.lease_waits for c in caches) < lease_waiters
+        or sum(c.stats.misses for c in caches) < len(threads)
+    ):
+        assert time.monotonic() < deadline, "callers did not all miss and wait"
+        time.sleep(0.001)
     release.set()
     for t in threads:
         t.join(join_timeout)
