@@ -67,6 +67,8 @@ XREAD_BLOCKED_DEFAULT_COUNT = 1000
 _AUTOCLAIM_MAX_COUNT = LLONG_MAX // 16
 
 _BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+_SEQ_TEXT = [b"%d" % n for n in range(1024)]
+_ID_PREFIX: list = [-1, b""]  # [ms, b"<ms>-"] of the last ID generated (by any stream)
 _SPACES = b" \t\n\r\x0b\x0c"
 
 
@@ -154,20 +156,12 @@ def _end_bound(arg: bytes) -> int:
 # -- lookups and replies -----------------------------------------------------------------------------------
 
 
-def _entry_payload(idb: bytes, argv: list[bytes], pos: int) -> tuple[bytes, tuple, int, int]:
-    """(encoded entry, field names, estimated listpack bytes of the values, of the fields)."""
+def _entry_payload(idb: bytes, argv: list[bytes], pos: int) -> tuple[bytes, Any, int, int]:
+    """(encoded entry, its field names, estimated listpack bytes of the values, of the fields). The field
+    names are a tuple, or the name itself for a single field (as XADD's own one-field path stores them)."""
     n = len(argv) - pos
-    if n == 2:  # one field: a single formatting
-        f = argv[pos]
-        v = argv[pos + 1]
-        return (
-            b"*2\r\n$%d\r\n%b\r\n*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(idb), idb, len(f), f, len(v), v),
-            (f,),
-            len(v) + 6,
-            len(f) + 3,
-        )
     headers = _BULK_HEADERS
-    out = [b"*2\r\n$%d\r\n%b\r\n*%d\r\n" % (len(idb), idb, n)]
+    out = [b"*2\r\n%b%b\r\n*%d\r\n" % (headers[len(idb)], idb, n)]
     append = out.append
     vsize = 4
     fsize = 1
@@ -181,12 +175,17 @@ def _entry_payload(idb: bytes, argv: list[bytes], pos: int) -> tuple[bytes, tupl
             vsize += ln + 2
         else:
             fsize += ln + 2
-    return b"".join(out), tuple(argv[pos::2]), vsize, fsize
+    return b"".join(out), (argv[pos] if n == 2 else tuple(argv[pos::2])), vsize, fsize
 
 
-def _entries(s: Stream, ids: list[int]) -> Raw:
-    entries = s.entries
-    return Raw(b"*%d\r\n" % len(ids) + b"".join([entries[i] for i in ids]))
+def _entries(s: Stream, lo: int, hi: int, rev: bool = False) -> Raw:
+    """The entries at positions ``lo:hi`` (see Stream.span) as one encoded array."""
+    if lo >= hi:
+        return EMPTY_ARRAY
+    payloads = s.payloads[lo:hi]
+    if rev:
+        payloads.reverse()
+    return Raw(b"*%d\r\n" % (hi - lo) + b"".join(payloads))
 
 
 def _signal_changed(c: Any, key: bytes, event: bytes, dirty: int = 1) -> None:
@@ -308,19 +307,18 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
     argc = len(argv)
     if argv[2] == b"*":  # the common case: no options, an automatic ID
         trim = None
-        id_pos = 2
-        explicit = False
+        field_pos = 3
+        explicit = seq_given = False
         sid = 0
-        seq_given = False
     else:
         trim = _parse_trim_args(c, argv, True)
         id_pos = trim.id_pos
         explicit = id_pos < argc and argv[id_pos] != b"*"
         sid, seq_given = _parse_xadd_id(argv[id_pos]) if explicit else (0, False)
-    field_pos = id_pos + 1
+        field_pos = id_pos + 1
     if argc - field_pos < 2 or (argc - field_pos) & 1:
         raise errors.wrong_arity("xadd")
-    if explicit and seq_given and sid == 0:
+    if seq_given and sid == 0:
         raise XADD_ZERO
     db = c.db
     key = argv[1]
@@ -336,25 +334,57 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
     last = s.last_id
     if last == MAX_ID:
         raise EXHAUSTED
+    server = c.server
     if not explicit:
-        sid = s.next_auto_id(c.server.clock.now_ms)
-    elif not seq_given:
-        ms = sid >> 64
-        last_ms = last >> 64
-        if ms == last_ms:
-            if last & U64 == U64:
-                raise TOO_LARGE  # Redis 7.0 reports the sequence overflow as ERANGE
+        # streamIncrID without 128-bit arithmetic: the stream keeps its last ID's two parts
+        ms = server.clock.now_ms
+        if s.last_ms < ms:
+            seq = 0
+            sid = ms << 64
+        else:
+            ms = s.last_ms
+            seq = s.last_seq + 1
             sid = last + 1
-        elif ms < last_ms:
+            if seq > U64:
+                ms += 1
+                seq = 0
+    else:
+        if not seq_given:
+            ms = sid >> 64
+            last_ms = s.last_ms
+            if ms == last_ms:
+                if s.last_seq == U64:
+                    raise TOO_LARGE  # Redis 7.0 reports the sequence overflow as ERANGE
+                sid = last + 1
+            elif ms < last_ms:
+                raise XADD_TOO_SMALL
+        elif sid <= last:
             raise XADD_TOO_SMALL
-    elif sid <= last:
-        raise XADD_TOO_SMALL
-    idb = id_bytes(sid)
-    payload, fields, vsize, fsize = _entry_payload(idb, argv, field_pos)
-    values = c.server.config.values
+        ms = sid >> 64
+        seq = sid & U64
+    # The ID's text: the "<ms>-" prefix is shared by every ID of that millisecond.
+    prefix = _ID_PREFIX
+    if prefix[0] != ms:
+        prefix[0] = ms
+        prefix[1] = b"%d-" % ms
+    idb = prefix[1] + _SEQ_TEXT[seq] if seq < 1024 else prefix[1] + b"%d" % seq
+    f = argv[field_pos]
+    v = argv[field_pos + 1]
+    if argc - field_pos == 2 and len(f) < 1024 and len(v) < 1024:
+        # One field, the common case: encoded in one formatting.
+        headers = _BULK_HEADERS
+        payload = b"*2\r\n%b%b\r\n*2\r\n%b%b\r\n%b%b\r\n" % (headers[len(idb)], idb, headers[len(f)], f,
+                                                                      headers[len(v)], v)
+        fields = f
+        vsize = len(v) + 6
+        fsize = len(f) + 3
+    else:
+        payload, fields, vsize, fsize = _entry_payload(idb, argv, field_pos)
+    values = server.config.values
     if created:
         db.set(key, s)
-    s.append(sid, payload, fields, vsize, fsize, values["stream-node-max-entries"], values["stream-node-max-bytes"])
+    s.append(sid, ms, seq, payload, fields, vsize, fsize, values["stream-node-max-entries"],
+             values["stream-node-max-bytes"])
     ks = db.ks
     db.signal_modified(key)
     if ks.notify_flags:
@@ -416,7 +446,8 @@ def _range(c: Any, argv: list[bytes], rev: bool) -> Any:
         return EMPTY_ARRAY
     if count == 0:
         return NULL_ARRAY  # Redis 7.0 answers COUNT 0 (or negative) on an existing stream with a null array
-    return _entries(s, s.range_ids(start, end, max(count, 0), rev))
+    lo, hi = s.span(start, end, max(count, 0), rev)
+    return _entries(s, lo, hi, rev)
 
 
 @command("xrange", -4, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0",
@@ -442,7 +473,7 @@ def xrevrange(c: Any, argv: list[bytes]) -> Any:
          key_specs=[_key_spec("RO")])
 def xlen(c: Any, argv: list[bytes]) -> int:
     s = c.db.get_typed(argv[1], Stream)
-    return 0 if s is None else len(s.entries)
+    return 0 if s is None else len(s)
 
 
 @command("xdel", -3, flags="write fast", keys=(1, 1, 1), group="stream", since="5.0.0",
@@ -492,12 +523,12 @@ def xsetid(c: Any, argv: list[bytes]) -> Any:
     s = c.db.get_typed(argv[1], Stream, read=False)
     if s is None:
         raise NO_SUCH_KEY
-    if s.entries:
+    if len(s):
         if sid < s.last_valid_id():
             raise CommandError("The ID specified in XSETID is smaller than the target stream top item")
-        if entries_added != -1 and len(s.entries) > entries_added:
+        if entries_added != -1 and len(s) > entries_added:
             raise CommandError("The entries_added specified in XSETID is smaller than the target stream length")
-    s.last_id = sid
+    s.set_last_id(sid)
     if entries_added != -1:
         s.entries_added = entries_added
     if max_deleted:
@@ -522,7 +553,8 @@ def _consumer_for_read(c: Any, key: bytes, group: ConsumerGroup, name: bytes) ->
 
 def _deliver(c: Any, s: Stream, group: ConsumerGroup, consumer: Any, gt: int, count: int, noack: bool) -> Raw:
     """New entries (after ``gt``) to a group's consumer: moves the group's last ID, fills the PELs."""
-    ids = s.after(gt, count)
+    lo, hi = s.span_after(gt, count)
+    ids = s.ids[lo:hi]
     if ids:
         last = ids[-1]
         if last > group.last_id:
@@ -538,7 +570,7 @@ def _deliver(c: Any, s: Stream, group: ConsumerGroup, consumer: Any, gt: int, co
             add = group.add_pending
             for sid in ids:
                 add(sid, consumer, now)
-    return _entries(s, ids)
+    return _entries(s, lo, hi)
 
 
 def _history(c: Any, s: Stream, consumer: Any, gt: int, count: int) -> Raw:
@@ -546,14 +578,13 @@ def _history(c: Any, s: Stream, consumer: Any, gt: int, count: int) -> Raw:
     if gt == MAX_ID:
         return EMPTY_ARRAY
     pel = consumer.pel
-    entries = s.entries
     now = c.server.clock.now_ms
     null = b"*-1\r\n" if c.resp == 2 else b"_\r\n"
     out = []
     for sid in pel.irange(gt + 1):
         if count and len(out) >= count:
             break
-        payload = entries.get(sid)
+        payload = s.payload(sid)
         if payload is None:
             idb = id_bytes(sid)
             out.append(b"*2\r\n$%d\r\n%b\r\n%b" % (len(idb), idb, null))
@@ -658,11 +689,11 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
             if gt != MAX_ID:
                 pairs.append((keys[k], _history(c, s, consumer, gt, count)))
                 db.ks.dirty += 1
-            elif s.last_id > g.last_id and s.entries:
+            elif s.last_id > g.last_id and len(s):
                 pairs.append((keys[k], _deliver(c, s, g, consumer, g.last_id, count, noack)))
                 db.ks.dirty += 1
-        elif s.entries and s.last_valid_id() > gt:
-            pairs.append((keys[k], _entries(s, s.after(gt, count))))
+        elif len(s) and s.last_valid_id() > gt:
+            pairs.append((keys[k], _entries(s, *s.span_after(gt, count))))
     if pairs:
         return _read_reply(c, pairs)
     if timeout < 0:
@@ -692,7 +723,7 @@ def _block(c: Any, keys: list[bytes], ids: list[int], timeout: int, count: int, 
         else:
             if s.last_id <= gt:
                 return None
-            data = _entries(s, s.after(gt, count))
+            data = _entries(s, *s.span_after(gt, count))
         return _read_reply(client, [(key, data)])
 
     return c.server.blocking.block(c, db, keys, timeout, serve, serves_missing=group_name is not None)
@@ -981,7 +1012,7 @@ def xpending(c: Any, argv: list[bytes]) -> Any:
 def _claimed(s: Stream, sid: int, justid: bool) -> Any:
     if justid:
         return id_bytes(sid)
-    payload = s.entries.get(sid)
+    payload = s.payload(sid)
     return Raw(payload) if payload is not None else None
 
 
@@ -1042,10 +1073,9 @@ def xclaim(c: Any, argv: list[bytes]) -> Any:
     consumer = None
     out = []
     pel = g.pel
-    entries = s.entries
     for sid in ids:
         nack = pel.get(sid)
-        if sid not in entries:
+        if sid not in s:
             if nack is not None:
                 g.ack(sid)  # the entry is gone: drop it from the PELs
                 ks.dirty += 1
@@ -1108,7 +1138,6 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
     now = c.server.clock.now_ms
     ks = c.db.ks
     pel = g.pel
-    entries = s.entries
     consumer = None
     claimed = []
     deleted = []
@@ -1119,7 +1148,7 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
             break
         attempts -= 1
         nack = pel[sid]
-        if sid not in entries:
+        if sid not in s:
             g.ack(sid)
             deleted.append(id_bytes(sid))
             ks.dirty += 1
@@ -1186,7 +1215,7 @@ def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
                 count = 0
     nodes = s.node_count()
     head = [
-        ("length", len(s.entries)),
+        ("length", len(s)),
         ("radix-tree-keys", nodes),
         ("radix-tree-nodes", _radix_nodes(nodes)),
         ("last-generated-id", id_bytes(s.last_id)),
@@ -1196,12 +1225,12 @@ def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
     ]
     pairs = [(k.encode(), v) for k, v in head]
     if not full:
-        ids = s.ids
+        payloads = s.payloads
         pairs.append((b"groups", len(s.groups) if s.groups else 0))
-        pairs.append((b"first-entry", Raw(s.entries[ids[s.head]]) if s.entries else None))
-        pairs.append((b"last-entry", Raw(s.entries[ids[-1]]) if s.entries else None))
+        pairs.append((b"first-entry", Raw(payloads[s.head]) if len(s) else None))
+        pairs.append((b"last-entry", Raw(payloads[-1]) if len(s) else None))
         return Map(pairs)
-    pairs.append((b"entries", _entries(s, s.after(-1, count))))
+    pairs.append((b"entries", _entries(s, *s.span_after(-1, count))))
     groups = []
     for g in s.sorted_groups():
         consumers = [

@@ -1,12 +1,14 @@
 """The stream type: entries keyed by (ms, seq) IDs, consumer groups and their pending-entries lists.
 
-Layout. An ID is one int, ``ms << 64 | seq``, so IDs compare, hash and bisect as plain ints. ``ids`` is
-the ascending list of live IDs from ``head`` on (front trims move ``head``; the dead prefix is dropped
-once it outgrows the live part, so trimming is O(1) amortised), ``entries`` maps ID -> payload. The
-payload is opaque here: the commands store each entry already encoded as its reply (the same bytes in
-RESP2 and RESP3), so a range read is a bisection, a slice and a join, O(log n + k). An append is a
-list append and a dict store. XDEL removes the ID from both (a C memmove for the list), so reads never
-step over tombstones.
+Layout. An ID is one int, ``ms << 64 | seq``, so IDs compare and bisect as plain ints; ``last_ms`` and
+``last_seq`` repeat ``last_id``'s two parts so that generating the next ID needs no 128-bit arithmetic.
+``ids`` is the ascending list of live IDs from ``head`` on and ``payloads`` the parallel list of their
+entries (front trims move ``head``, clearing the payloads they drop; the dead prefix is cut once it
+outgrows the live part, so trimming is O(1) amortised). The payload is opaque here: the commands store
+each entry already encoded as its reply (the same bytes in RESP2 and RESP3), so a range read is a
+bisection, a slice and a join, O(log n + k), and an append is two list appends. Finding one ID is a
+bisection, O(log n). XDEL removes the ID and its payload from both lists (a C memmove each), so reads
+never step over tombstones.
 
 Nodes. Redis packs entries into listpack "nodes" of at most ``stream-node-max-entries`` entries (live
 and deleted) and about ``stream-node-max-bytes`` bytes; approximate trimming (``~``) removes whole nodes
@@ -143,42 +145,47 @@ class ConsumerGroup:
 
 class Stream:
     __slots__ = (
-        "ids", "head", "entries", "nodes", "node_keys", "last_id", "max_deleted_id", "entries_added", "groups",
-        "nbytes",
+        "ids", "payloads", "head", "nodes", "node_keys", "last_id", "last_ms", "last_seq", "max_deleted_id",
+        "entries_added", "groups", "nbytes",
     )
 
     def __init__(self) -> None:
         self.ids: list[int] = []
+        self.payloads: list[Any] = []  # parallel to ``ids``; None before ``head``
         self.head = 0
-        self.entries: dict[int, Any] = {}
         self.nodes: list[list] = []
         self.node_keys: list[int] = []
         self.last_id = 0
+        self.last_ms = 0
+        self.last_seq = 0
         self.max_deleted_id = 0
         self.entries_added = 0
         self.groups: dict[bytes, ConsumerGroup] | None = None
         self.nbytes = 0  # total length of the payloads (MEMORY USAGE)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.ids) - self.head
 
     def encoding(self, config: Any) -> str:
         return "stream"
 
     def memory_usage(self) -> int:
         """Estimated bytes held, in O(groups): payloads, their index, nodes and pending entries."""
-        n = len(self.entries)
+        n = len(self.ids) - self.head
         pending = sum(len(g.pel) for g in self.groups.values()) if self.groups else 0
-        # per entry: a bytes object header, a dict slot, a list slot; per NACK: object and two index slots
-        return 200 + self.nbytes + n * (33 + 40 + 8) + len(self.nodes) * 120 + pending * 150
+        # per entry: a bytes object header, its ID (an int) and two list slots; per NACK: object and two
+        # index slots
+        return 200 + self.nbytes + n * (33 + 32 + 16) + len(self.nodes) * 120 + pending * 150
 
     def copy(self) -> Stream:
         s = Stream()
         s.ids = self.ids[self.head :]
-        s.entries = dict(self.entries)
+        s.payloads = self.payloads[self.head :]
         s.nodes = [list(n) for n in self.nodes]
         s.node_keys = list(self.node_keys)
         s.last_id = self.last_id
+        s.last_ms = self.last_ms
+        s.last_seq = self.last_seq
         s.max_deleted_id = self.max_deleted_id
         s.entries_added = self.entries_added
         s.nbytes = self.nbytes
@@ -191,16 +198,22 @@ class Stream:
     @property
     def first_id(self) -> int:
         """The first live entry's ID (0-0 when empty): Redis's ``first_id``."""
-        return self.ids[self.head] if self.entries else 0
+        return self.ids[self.head] if len(self.ids) > self.head else 0
 
     def last_valid_id(self) -> int:
         """The last live entry's ID (0-0 when empty)."""
-        return self.ids[-1] if self.entries else 0
+        return self.ids[-1] if len(self.ids) > self.head else 0
+
+    def set_last_id(self, sid: int) -> None:
+        """XSETID: the stream's last ID, without an entry."""
+        self.last_id = sid
+        self.last_ms = sid >> 64
+        self.last_seq = sid & U64
 
     def next_auto_id(self, now_ms: int) -> int | None:
         """The ID ``*`` generates: max(now, last ms), then the next sequence; None when exhausted."""
         last = self.last_id
-        if (last >> 64) < now_ms:
+        if self.last_ms < now_ms:
             return now_ms << 64
         return self.incr_id(last)
 
@@ -215,42 +228,56 @@ class Stream:
     # -- writes --------------------------------------------------------------------------------------
 
     def append(
-        self, sid: int, payload: Any, fields: Any, vsize: int, fsize: int, max_entries: int, max_bytes: int
+        self, sid: int, ms: int, seq: int, payload: Any, fields: Any, vsize: int, fsize: int, max_entries: int,
+        max_bytes: int,
     ) -> None:
-        """Append an entry with an ID greater than ``last_id`` (the caller checked). ``fields`` are its
-        field names, ``vsize``/``fsize`` the estimated listpack bytes of its values/fields."""
+        """Append an entry with an ID ``sid`` (= ``ms << 64 | seq``) greater than ``last_id`` (the caller
+        checked). ``fields`` stand for its field names (compared with the node's first entry's),
+        ``vsize``/``fsize`` are the estimated listpack bytes of its values/fields."""
+        self.ids.append(sid)
+        self.payloads.append(payload)
+        self.nbytes += len(payload)
+        self.last_id = sid
+        self.last_ms = ms
+        self.last_seq = seq
+        self.entries_added += 1
         nodes = self.nodes
         if max_bytes <= 0 or max_bytes > _LISTPACK_MAX_SIZE:
             max_bytes = _LISTPACK_MAX_SIZE
         if nodes:
-            tail = nodes[-1]
-            size = vsize if fields == tail[_FIELDS] else vsize + fsize
-            if tail[_BYTES] + size < max_bytes and not (max_entries and tail[_LIVE] + tail[_DELETED] >= max_entries):
-                tail[_LIVE] += 1
-                tail[_LAST] = sid
-                tail[_BYTES] += size
-                self._store(sid, payload)
+            tail = nodes[-1]  # [master_id, live, deleted, last_id, bytes, master_fields]
+            size = tail[4] + (vsize if fields == tail[5] else vsize + fsize)
+            if size < max_bytes and not (max_entries and tail[1] + tail[2] >= max_entries):
+                tail[1] += 1
+                tail[3] = sid
+                tail[4] = size
                 return
         # A new node: its master entry holds the first entry's fields.
         nodes.append([sid, 1, 0, sid, 16 + fsize + vsize, fields])
         self.node_keys.append(sid)
-        self._store(sid, payload)
 
-    def _store(self, sid: int, payload: Any) -> None:
-        self.nbytes += len(payload)
-        self.ids.append(sid)
-        self.entries[sid] = payload
-        self.last_id = sid
-        self.entries_added += 1
+    def _index(self, sid: int) -> int:
+        """The position of ``sid`` in ``ids``, or -1 when it is not a live entry."""
+        ids = self.ids
+        i = bisect_left(ids, sid, self.head)
+        return i if i < len(ids) and ids[i] == sid else -1
+
+    def payload(self, sid: int) -> Any:
+        """The entry ``sid`` (None when it is not live), in O(log n)."""
+        i = self._index(sid)
+        return self.payloads[i] if i >= 0 else None
+
+    def __contains__(self, sid: int) -> bool:
+        return self._index(sid) >= 0
 
     def delete(self, sid: int) -> bool:
         """XDEL of one ID (the caller updates ``max_deleted_id``)."""
-        payload = self.entries.pop(sid, None)
-        if payload is None:
+        i = self._index(sid)
+        if i < 0:
             return False
-        self.nbytes -= len(payload)
-        ids = self.ids
-        del ids[bisect_left(ids, sid, self.head)]
+        self.nbytes -= len(self.payloads[i])
+        del self.ids[i]
+        del self.payloads[i]
         keys = self.node_keys
         i = bisect_right(keys, sid) - 1
         node = self.nodes[i]
@@ -260,27 +287,28 @@ class Stream:
         else:
             node[_LIVE] -= 1
             node[_DELETED] += 1
-        if not self.entries:
+        if len(self.ids) == self.head:
             self.ids = []
+            self.payloads = []
             self.head = 0
         return True
 
     def _drop_front(self, n: int) -> None:
-        """Remove the ``n`` first live entries from ``ids``/``entries`` (node counters: the caller's)."""
+        """Remove the ``n`` first live entries (node counters: the caller's)."""
         if n <= 0:
             return
         ids = self.ids
-        entries = self.entries
+        payloads = self.payloads
         head = self.head
-        nbytes = 0
-        for k in range(head, head + n):
-            nbytes += len(entries.pop(ids[k]))
-        self.nbytes -= nbytes
-        head += n
-        if head > 1024 and head * 2 > len(ids):
-            del ids[:head]
-            head = 0
-        self.head = head
+        end = head + n
+        self.nbytes -= sum(map(len, payloads[head:end]))
+        if end > 1024 and end * 2 > len(ids):
+            del ids[:end]
+            del payloads[:end]
+            end = 0
+        else:
+            payloads[head:end] = [None] * n  # the dropped entries' memory goes now
+        self.head = end
 
     def trim(self, maxlen: int = -1, minid: int = -1, approx: bool = False, limit: int = 0) -> int:
         """XTRIM / XADD trimming, as Redis's streamTrim: whole nodes first, then (unless ``approx``)
@@ -289,9 +317,8 @@ class Stream:
         nodes = self.nodes
         removed_nodes = 0
         by_len = maxlen >= 0
-        ids = self.ids
         for node in nodes:
-            length = len(self.entries)
+            length = len(self.ids) - self.head
             if by_len and length <= maxlen:
                 break
             live = node[_LIVE]
@@ -307,6 +334,7 @@ class Stream:
                 break
             # Mark entries of this node deleted, from its start.
             n = 0
+            ids = self.ids
             head = self.head
             last = node[_LAST]
             if by_len:
@@ -322,37 +350,47 @@ class Stream:
         if removed_nodes:
             del nodes[:removed_nodes]
             del self.node_keys[:removed_nodes]
-        if not self.entries:
+        if len(self.ids) == self.head:
             self.ids = []
+            self.payloads = []
             self.head = 0
         return deleted
 
     # -- reads ---------------------------------------------------------------------------------------
 
-    def range_ids(self, start: int, end: int, count: int = 0, rev: bool = False) -> list[int]:
-        """Live IDs in [start, end], ascending (descending if ``rev``), at most ``count`` (0: all)."""
+    def span(self, start: int, end: int, count: int = 0, rev: bool = False) -> tuple[int, int]:
+        """Positions ``lo:hi`` (in ``ids`` and ``payloads``) of the live entries in [start, end], at most
+        ``count`` (0: all) of them, the first ones (the last ones if ``rev``)."""
         ids = self.ids
         lo = bisect_left(ids, start, self.head)
         hi = bisect_right(ids, end, lo)
-        if lo >= hi:
-            return []
-        if not rev:
-            if count and hi - lo > count:
-                hi = lo + count
-            return ids[lo:hi]
         if count and hi - lo > count:
-            lo = hi - count
-        out = ids[lo:hi]
-        out.reverse()
+            if rev:
+                lo = hi - count
+            else:
+                hi = lo + count
+        return lo, hi
+
+    def span_after(self, sid: int, count: int) -> tuple[int, int]:
+        """Positions ``lo:hi`` of up to ``count`` (0: all) live entries with IDs greater than ``sid``."""
+        ids = self.ids
+        lo = bisect_right(ids, sid, self.head)
+        if count and len(ids) - lo > count:
+            return lo, lo + count
+        return lo, len(ids)
+
+    def range_ids(self, start: int, end: int, count: int = 0, rev: bool = False) -> list[int]:
+        """Live IDs in [start, end], ascending (descending if ``rev``), at most ``count`` (0: all)."""
+        lo, hi = self.span(start, end, count, rev)
+        out = self.ids[lo:hi]
+        if rev:
+            out.reverse()
         return out
 
     def after(self, sid: int, count: int) -> list[int]:
         """Up to ``count`` (0: all) live IDs greater than ``sid``."""
-        ids = self.ids
-        lo = bisect_right(ids, sid, self.head)
-        if count and len(ids) - lo > count:
-            return ids[lo : lo + count]
-        return ids[lo:]
+        lo, hi = self.span_after(sid, count)
+        return self.ids[lo:hi]
 
     def node_count(self) -> int:
         return len(self.nodes)
@@ -360,7 +398,7 @@ class Stream:
     def has_tombstones(self, start: int = 0, end: int = MAX_ID) -> bool:
         """Whether a deleted entry may lie in [start, end] (streamRangeHasTombstones)."""
         mdel = self.max_deleted_id
-        if not self.entries or not mdel:
+        if len(self.ids) == self.head or not mdel:
             return False
         if self.first_id > mdel:
             return False
@@ -372,7 +410,7 @@ class Stream:
         added = self.entries_added
         if not added:
             return 0
-        length = len(self.entries)
+        length = len(self.ids) - self.head
         if not length and sid <= self.last_id:
             return added
         if sid == self.last_id:

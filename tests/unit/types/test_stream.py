@@ -13,7 +13,7 @@ def sid(ms: int, seq: int = 0) -> int:
 def filled(n: int, max_entries: int = 100) -> Stream:
     s = Stream()
     for i in range(1, n + 1):
-        s.append(sid(i), b"e%d" % i, (b"f",), 8, 4, max_entries, 4096)
+        s.append(sid(i), i, 0, b"e%d" % i, (b"f",), 8, 4, max_entries, 4096)
     return s
 
 
@@ -21,7 +21,7 @@ def test_ids_and_auto_ids():
     assert id_bytes(sid(5, 7)) == b"5-7"
     s = Stream()
     assert s.next_auto_id(1000) == sid(1000)
-    s.append(sid(1000, 3), b"x", (b"f",), 8, 4, 100, 4096)
+    s.append(sid(1000, 3), 1000, 3, b"x", (b"f",), 8, 4, 100, 4096)
     assert s.next_auto_id(900) == sid(1000, 4)  # the clock went back: IDs stay monotonic
     assert s.next_auto_id(2000) == sid(2000)
     assert Stream.incr_id(sid(1, (1 << 64) - 1)) == sid(2)
@@ -35,7 +35,7 @@ def test_nodes_follow_max_entries_and_bytes():
     assert [n[1] for n in s.nodes] == [100, 100, 50]
     big = Stream()
     for i in range(1, 11):
-        big.append(sid(i), b"x", (b"f",), 1000, 4, 100, 4096)
+        big.append(sid(i), i, 0, b"x", (b"f",), 1000, 4, 100, 4096)
     assert big.node_count() == 3  # four 1000-byte entries fit a 4096-byte node
 
 
@@ -49,7 +49,7 @@ def test_ranges_after_delete_and_trim():
     assert s.range_ids(0, MAX_ID) == [sid(6), sid(7), sid(8), sid(9), sid(10)]
     assert s.first_id == sid(6) and s.last_valid_id() == sid(10)
     assert s.after(sid(8), 0) == [sid(9), sid(10)]
-    assert s.nbytes == sum(len(s.entries[i]) for i in s.entries)
+    assert s.nbytes == sum(len(p) for p in s.payloads[s.head :])
 
 
 def test_front_trims_compact_the_id_list():
@@ -74,7 +74,7 @@ def test_deleting_a_node_s_last_live_entry_drops_the_node():
     for i in range(101, 151):
         s.delete(sid(i))
     assert s.node_count() == 1
-    s.append(sid(151), b"x", (b"f",), 8, 4, 100, 4096)
+    s.append(sid(151), 151, 0, b"x", (b"f",), 8, 4, 100, 4096)
     assert s.node_count() == 2  # the first node holds 100 entries already
 
 
