@@ -52,10 +52,15 @@ def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
 _EVAL_FACTS = dict(group="scripting", getkeys=numkeys_positions(2), complexity="Depends on the script that is executed.")
 
 
+_SMALL = {b"%d" % i: i for i in range(10)}
+
+
 def _numkeys(argv: list[bytes], bad_numkeys: CommandError) -> int:
-    n = parse_ll(argv[2])
+    n = _SMALL.get(argv[2])
     if n is None:
-        raise bad_numkeys
+        n = parse_ll(argv[2])
+        if n is None:
+            raise bad_numkeys
     if n > len(argv) - 3:
         raise _TOO_MANY_KEYS
     if n < 0:
@@ -79,14 +84,17 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, ro: bool) -> Any:
     numkeys = _numkeys(argv, errors.NOT_INTEGER)
     eng = engine_of(c.server)
     if by_sha:
-        sha = argv[1].lower()
-        script = eng.scripts.get(sha)
+        scripts = eng.scripts
+        script = scripts.get(argv[1])
         if script is None:
-            raise _NOSCRIPT
+            script = scripts.get(argv[1].lower())
+            if script is None:
+                raise _NOSCRIPT
     else:
-        sha, script = eng.create_script(argv[1])
-    read_only = _read_only(script.flags, ro)
-    return eng.run_script(c, script.function, sha.decode(), numkeys, read_only, True, argv)
+        _, script = eng.create_script(argv[1])
+    flags = script.flags
+    read_only = ro if flags is None else _read_only(flags, ro)
+    return eng.run_script(c, script.function, script.name, numkeys, read_only, True, argv)
 
 
 @command(

@@ -248,14 +248,17 @@ api.run_eval = function(f, nkeys, ...)
   dbg_sethook(tick, '', 100000)
   local ok, v = xpcall(f, on_error)
   dbg_sethook()
-  return ok, v
+  -- One value for a result, two for an error: Python tells them apart without unpacking a pair.
+  if ok then return v end
+  return false, v
 end
 api.run_function = function(f, nkeys, ...)
   local keys, argv = split_args(nkeys, ...)
   dbg_sethook(tick, '', 100000)
   local ok, v = xpcall(function() return f(keys, argv) end, on_error)
   dbg_sethook()
-  return ok, v
+  if ok then return v end
+  return false, v
 end
 api.run_load = function(f)
   is_loading = true
@@ -266,6 +269,7 @@ api.run_load = function(f)
   return ok, v
 end
 api.is_function = function(v) return type(v) == 'function' end
+api.pack = function(...) return {...} end
 return api
 """
 )

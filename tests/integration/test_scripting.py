@@ -468,3 +468,55 @@ def test_killed_script_cannot_swallow_the_kill_with_pcall(target):
     finally:
         other.command("CONFIG", "SET", "busy-reply-threshold", "5000")
         other.close()
+
+
+def test_redis_call_checks_hold_once_a_command_name_was_seen(raw):
+    # The first calls make each name known; later ones with the same spelling must still fail the same way.
+    assert raw.command("EVAL", "redis.call('set', KEYS[1], 'v') return redis.call('GET', KEYS[1])", "1", "k") == (
+        b"$1\r\nv\r\n"
+    )
+    assert raw.command("EVAL", "return redis.call('GET')", "0") == (
+        b"-ERR Wrong number of args calling Redis command from script script: "
+        b"72273adc3c5955bf8543f1ad6ce893355b89617d, on @user_script:1.\r\n"
+    )
+    # An argument of the wrong type is reported before the wrong number of arguments, as in Redis.
+    assert raw.command("EVAL", "return redis.call('GET', {}, 'x')", "0") == (
+        b"-ERR Lua redis lib command arguments must be strings or integers script: "
+        b"73926bdefaf2a16ab7e19d07f1224ba38ba36eb5, on @user_script:1.\r\n"
+    )
+    assert raw.command("EVAL_RO", "return redis.call('set', 'k', 'w')", "0") == (
+        b"-ERR Write commands are not allowed from read-only scripts. script: "
+        b"92d9bd2bb14ec0e5800f5bc76118e977c539ac71, on @user_script:1.\r\n"
+    )
+    assert raw.command("EVAL", "return redis.call('GET', 'k', 1.5)", "0").startswith(b"-ERR Wrong number of args")
+    assert raw.command("EVAL", "redis.call('lpush', 'l', 'a') return redis.call('GET', 'l')", "0") == (
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value script: "
+        b"e69c489751803b71ffca69e7b74ea317cf1b35cd, on @user_script:1.\r\n"
+    )
+    assert raw.command("EVAL", "return redis.pcall('GET', 'l')['err']", "0") == (
+        b"$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    )
+
+
+def test_redis_call_numbers_and_flat_arrays(raw):
+    assert raw.command("EVAL", "return redis.call('BITFIELD', KEYS[1], 'SET', 'u1', 7, 1)", "1", "bf") == (
+        b"*1\r\n:0\r\n"
+    )
+    assert (
+        raw.command(
+            "EVAL",
+            "return redis.call('bitfield', KEYS[1], 'set', 'u1', tonumber(ARGV[1]), 1, 'get', 'u8', 0)",
+            "1",
+            "bf",
+            "7",
+        )
+        == b"*2\r\n:1\r\n:1\r\n"
+    )
+    assert (
+        raw.command("EVAL", "local t = redis.call('MGET', 'bf', 'nokey') return {type(t[1]), type(t[2]), #t}", "0")
+        == b"*3\r\n$6\r\nstring\r\n$7\r\nboolean\r\n:2\r\n"
+    )
+    assert raw.command("EVAL", "return redis.call('SET', 'n', 3.0) and redis.call('INCRBY', 'n', 2^53)", "0") == (
+        b":9007199254740996\r\n"  # 2^53 + 3, through a Lua double
+    )
+    assert raw.command("INFO", "commandstats").count(b"cmdstat_bitfield:calls=2,") == 1
