@@ -247,6 +247,10 @@ def bitop(c: Any, argv: list[bytes]) -> int:
 
 _GET, _SET, _INCRBY = 0, 1, 2
 _FIELD_OPS = {b"GET": (_GET, 2), b"SET": (_SET, 3), b"INCRBY": (_INCRBY, 3)}
+# The spellings clients send, looked up before upper-casing (any other case still matches after it).
+_FIELD_OPS_AS_SENT = {**_FIELD_OPS, **{k.lower(): v for k, v in _FIELD_OPS.items()}}
+# Every valid type written canonically (i1..i64, u1..u63) -> (signed, bits); others go to _field_type.
+_FIELD_TYPES = {b"i%d" % n: (True, n) for n in range(1, 65)} | {b"u%d" % n: (False, n) for n in range(1, 64)}
 
 
 def _field_type(arg: bytes) -> tuple[bool, int]:
@@ -268,11 +272,14 @@ def _bitfield(c: Any, argv: list[bytes], read_only: bool) -> list:
     n = len(argv)
     j = 2
     while j < n:
-        name = argv[j].upper()
+        name = argv[j]
         more = n - j - 1
-        op = _FIELD_OPS.get(name)
+        op = _FIELD_OPS_AS_SENT.get(name)
+        if op is None:
+            name = name.upper()
+            op = _FIELD_OPS.get(name)
         if op is None or more < op[1]:
-            if name == b"OVERFLOW" and more >= 1:
+            if name.upper() == b"OVERFLOW" and more >= 1:
                 owtype = _OVERFLOW_TYPES.get(argv[j + 1].upper(), -1)
                 if owtype < 0:
                     raise _BITFIELD_OVERFLOW
@@ -280,7 +287,7 @@ def _bitfield(c: Any, argv: list[bytes], read_only: bool) -> list:
                 continue
             raise errors.SYNTAX
         code = op[0]
-        signed, bits = _field_type(argv[j + 1])
+        signed, bits = _FIELD_TYPES.get(argv[j + 1]) or _field_type(argv[j + 1])
         offset = bit_offset(c, argv[j + 2], bits)
         value = 0
         if code != _GET:
