@@ -34,6 +34,7 @@ import hiredis
 
 from cacheserver.errors import ProtocolError
 from cacheserver.numbers import INT_MAX, parse_ll
+from cacheserver.protocol.encoder import bulk_array
 
 PROTO_INLINE_MAX_SIZE = 64 * 1024
 UNAUTH_MAX_MULTIBULK = 10
@@ -198,14 +199,13 @@ class RequestReader:
             data = self._parse(data, out, handoff=True)
             if not data:
                 return out
-        if (
-            data[0] != 42
-            or (_may_hide_types(data) and _find_hidden_type(data) is not None)
-            or not self.authenticated
-            or _has_big_count(data)
-        ):
+        if data[0] != 42 or not self.authenticated or _has_big_count(data):
             self._parse(data, out)
             return out
+        # A CRLF followed by one of the seven bytes is a header hiredis would misread, or (far more
+        # often) a bulk argument that starts with that byte ('XADD s MAXLEN ~ ...'): such a chunk is
+        # accepted only if it is exactly the multibulk encoding of what hiredis read.
+        suspect = _may_hide_types(data) and _find_hidden_type(data) is not None
         r = self._hiredis
         r.feed(data)
         first = len(out)
@@ -227,12 +227,19 @@ class RequestReader:
                     req = got[0]
                     if req.__class__ is list and req:
                         _join(req)
-                        return out
+                        if not suspect or bulk_array(req) == data:
+                            return out
                 elif _min(map(len, got)):
                     _join(map(_join, got))
-                    return out
+                    if not suspect or _join(map(bulk_array, got)) == data:
+                        return out
             except (TypeError, ValueError):
                 pass
+        if suspect:  # not verified: the Python parser reads the whole chunk
+            self._hiredis = hiredis.Reader()
+            del out[first:]
+            self._parse(data, out)
+            return out
         # Request by request: keep the well-formed ones, then let Python take over where hiredis could
         # not (a partial request, a protocol error, an element that is not a bulk string, an empty or
         # nil multibulk, a top-level item that Redis would read as an inline command).

@@ -172,6 +172,16 @@ def test_non_multibulk_items_after_a_request_are_inline_commands(raw, tail, line
     assert raw.read_reply() == b"+PONG\r\n"
 
 
+def test_arguments_that_start_like_resp3_headers(raw):
+    # Bulk arguments beginning with + ( = ~ > | % in one pipelined chunk are plain arguments.
+    values = ["+1", "(2", "=3", "~", ">4", "|5", "%6", "+"]
+    raw.send(b"".join(encode_command("SET", f"k{i}", v) for i, v in enumerate(values)) + encode_command(
+        "MGET", *(f"k{i}" for i in range(len(values)))))
+    for _ in values:
+        assert raw.read_reply() == b"+OK\r\n"
+    assert raw.read_reply() == b"*8\r\n" + b"".join(b"$%d\r\n%b\r\n" % (len(v), v.encode()) for v in values)
+
+
 def test_empty_multibulk_between_requests_is_ignored(raw):
     raw.send(encode_command("PING") + b"*0\r\n*-1\r\n" + encode_command("ECHO", "x"))
     assert raw.read_reply() == b"+PONG\r\n"
