@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,9 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import NAMES, Server, argv_for, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -66,122 +68,14 @@ ROW_NAMES = {
 # -- servers ------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_ping(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(64) == b"+PONG\r\n":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not answer PING within {timeout}s")
-
-
-class Server:
-    """One server under test, run as a subprocess; ``cpu_seconds()`` reads its CPU time from /proc."""
-
-    def __init__(self, name: str, argv: list[str], port: int, workdir: str) -> None:
-        self.name = name
-        self.argv = argv
-        self.port = port
-        self.workdir = workdir
-        self.proc: subprocess.Popen | None = None
-        self.log = open(os.path.join(workdir, f"{name}.log"), "wb")
-
-    def start(self, cpus: set[int] | None) -> Server:
-        self.proc = subprocess.Popen(self.argv, cwd=self.workdir, stdout=self.log, stderr=subprocess.STDOUT)
-        if cpus:
-            os.sched_setaffinity(self.proc.pid, cpus)
-        wait_for_ping(self.port, self.proc)
-        return self
-
-    def cpu_seconds(self) -> float:
-        """CPU time of all the server's threads: schedstat (ns) where the kernel has it, else stat (ticks)."""
-        pid = self.proc.pid
-        total_ns = 0
-        try:
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                    total_ns += int(f.read().split()[0])
-            return total_ns / 1e9
-        except (OSError, ValueError, IndexError):
-            pass
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-    def flushall(self) -> None:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
-            s.sendall(b"FLUSHALL\r\n")
-            s.recv(64)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
 def start_servers(args: argparse.Namespace, workdir: str) -> list[Server]:
-    ours_port, redis_port = free_port(), free_port()
-    ours = Server(
-        "cacheserver",
-        [
-            sys.executable,
-            "-m",
-            "cacheserver",
-            "--port",
-            str(ours_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        ours_port,
-        workdir,
-    )
-    redis = Server(
-        "redis",
-        [
-            args.redis_server,
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        redis_port,
-        workdir,
-    )
-    env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_path if env_path else "")
-    server_cpus = {0} if args.pin else None
-    return [ours.start(server_cpus), redis.start(server_cpus)]
+    """cacheserver and redis-server on free ports in ``workdir`` (pinned to CPU 0 with ``--pin``)."""
+    cpus = {0} if args.pin else None
+    started: list[Server] = []
+    for name in NAMES:
+        port = free_port()
+        started.append(Server(name, argv_for(name, port, workdir, args.redis_server), port, workdir).start(cpus))
+    return started
 
 
 # -- runs ---------------------------------------------------------------------------------------------------
