@@ -85,6 +85,7 @@ def parse_bool(text: str) -> bool:
 EXTRA_CHOICES: dict[str, tuple[str, ...]] = {
     "maxmemory-policy": (
         "allkeys-fifo", "volatile-fifo", "allkeys-sieve", "volatile-sieve", "allkeys-s3fifo", "volatile-s3fifo",
+        "allkeys-tinylfu", "volatile-tinylfu",
     ),
 }
 

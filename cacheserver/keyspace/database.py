@@ -17,8 +17,9 @@ key goes through ``_remove`` (which counts it in ``removed``: SCAN cursors rely 
 Memory: ``used`` is this database's share of the used-memory estimate, adjusted by deltas in the writers
 below (see ``memory``): a ``bytes`` value's size follows from its length, any other value's charge is
 kept in ``charged`` and refreshed by ``recharge`` for the keys listed in ``stale`` (containers mutated in
-place). Under an active maxmemory (or an LFU policy) the database becomes an ``EvictingDatabase``,
-whose lookups and writers also tell the eviction ``policy``: the plain class pays nothing for it.
+place). Under an active maxmemory (or an LFU policy) the database becomes an ``EvictingDatabase`` (or a
+``PolicyDatabase``, whose lookups and writers also tell the eviction ``policy``): the plain class pays
+nothing for it.
 
 ``TYPE_NAMES`` is the one table of type names (TYPE, SCAN TYPE) and ``object_encoding`` the one place
 OBJECT ENCODING is decided: a value class other than the string ones answers through its own
@@ -539,13 +540,58 @@ class Database:
 
 
 class EvictingDatabase(Database):
-    """A Database whose lookups and writers also tell its eviction policy (insert / access / delete).
+    """A Database under an active maxmemory whose policy needs no hooks (LRU, random, TTL, noeviction):
+    the plain writers already stamp ``lru``, so only lookups differ, marking a value other than ``bytes``
+    stale (the command that looked it up may mutate it) for the next memory check.
 
-    The Keyspace switches a database to this class (``__class__`` assignment: same slots) while
-    maxmemory is set or an LFU policy keeps counters, and back again, so the plain class's hot path
-    carries no policy call at all. A value other than ``bytes`` met by a lookup may be mutated by the
-    command that looked it up, so it is marked stale for the next memory check.
+    The evictor switches a database to this class or to ``PolicyDatabase`` (``__class__`` assignment:
+    same slots) while maxmemory is set or an LFU policy keeps counters, and back again, so the plain
+    class's hot path carries nothing of eviction.
     """
+
+    __slots__ = ()
+
+    def get_string(self, key: bytes) -> bytes | bytearray | int | None:
+        v = self.data.get(key)
+        ks = self.ks
+        if v is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= ks.clock.now_ms:
+                self.expire_key(key)
+                v = None
+        if v is None:
+            ks.misses += 1
+            if ks.notify_flags & ev.KEY_MISS:
+                ks.emit(ev.KEY_MISS, b"keymiss", key, self.index)
+            return None
+        self.lru[key] = ks.clock.lru
+        ks.hits += 1
+        cls = v.__class__
+        if cls is bytes:
+            return v
+        self.stale[key] = None
+        if cls in STRING_TYPES:
+            return v
+        raise WRONGTYPE
+
+    def lookup(self, key: bytes) -> Any:
+        v = self.data.get(key)
+        if v is None:
+            return None
+        if self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.ks.clock.now_ms:
+                self.expire_key(key)
+                return None
+        self.lru[key] = self.ks.clock.lru
+        if v.__class__ is not bytes:
+            self.stale[key] = None
+        return v
+
+
+class PolicyDatabase(EvictingDatabase):
+    """An EvictingDatabase whose lookups and writers also tell its eviction policy (insert / access /
+    delete): for the policies with per-key state (LFU counters, queues, a frequency sketch)."""
 
     __slots__ = ()
 
@@ -572,11 +618,12 @@ class EvictingDatabase(Database):
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
         stamp = self.lru.get(key)
         Database.set(self, key, value, keep_ttl)
-        if stamp is None or key not in self.policy:
-            self.policy.insert(key)
+        policy = self.policy
+        if stamp is None or key not in policy.members:
+            policy.insert(key)
         else:
             self.lru[key] = stamp  # an overwritten value keeps its history (LFU), then counts an access
-            self.policy.access(key)
+            policy.access(key)
 
     def _remove(self, key: bytes) -> None:
         Database._remove(self, key)

@@ -6,12 +6,17 @@ and here ``POLICIES`` (maxmemory-policy name -> policy class and scope) and ``Ev
 
 The evictor follows the configuration: while ``maxmemory`` is set (or an LFU policy needs its counters
 kept, as Redis keeps them whatever maxmemory is) every database is an ``EvictingDatabase`` holding a
-policy object, and a server gate evicts before each write command; otherwise the databases are plain
-and nothing runs per access. Switching policies at runtime rebuilds the policy state from the keys in
-place (no key is lost). Before a command flagged DENYOOM (or an EXEC queuing one) it evicts until
-used memory is under maxmemory; if that is impossible (noeviction, or nothing evictable) the command is
-refused with OOM. Reads and deletes always run. At most ``EVICT_BATCH`` keys go per command: the cron
-carries on from there, so one huge write cannot keep memory far past the limit for long.
+policy object (a ``PolicyDatabase`` when the policy has per-key hooks), and a server gate evicts before
+each write command; otherwise the databases are plain and nothing runs per access. Switching policies
+at runtime rebuilds the policy state from the keys in place (no key is lost). Before a command flagged
+DENYOOM (or an EXEC queuing one) it evicts until used memory is under maxmemory; if that is impossible
+(noeviction, or nothing evictable) the command is refused with OOM. Reads and deletes always run. At
+most ``EVICT_BATCH`` keys go per command: the cron carries on from there, so one huge write cannot keep
+memory far past the limit for long.
+
+The gate runs before every write while maxmemory is set, so its common case (under the limit) is a
+handful of C-level calls: used memory is the databases' running totals summed (``Database.used``, kept
+by the writers), after re-estimating the containers marked stale, if any.
 
 Deviation from Redis: the sampled policies keep a candidate pool per database rather than one pool
 across databases, and databases are visited in turn.
@@ -25,7 +30,7 @@ from typing import Any
 
 from cacheserver.errors import OOM
 from cacheserver.keyspace import notifications as ev
-from cacheserver.keyspace.database import Database, EvictingDatabase
+from cacheserver.keyspace.database import Database, EvictingDatabase, PolicyDatabase
 from cacheserver.keyspace.eviction.base import Policy
 from cacheserver.keyspace.eviction.fifo import FIFO
 from cacheserver.keyspace.eviction.lfu import LFU, decayed, minutes
@@ -34,6 +39,7 @@ from cacheserver.keyspace.eviction.noeviction import NoEviction
 from cacheserver.keyspace.eviction.random_pick import Random
 from cacheserver.keyspace.eviction.s3fifo import S3FIFO
 from cacheserver.keyspace.eviction.sieve import SIEVE
+from cacheserver.keyspace.eviction.tinylfu import TinyLFU
 from cacheserver.keyspace.eviction.ttl import TTL
 from cacheserver.keyspace.memory import CLIENT, STARTUP
 
@@ -53,10 +59,16 @@ POLICIES: dict[str, tuple[type[Policy], bool]] = {
     "volatile-sieve": (SIEVE, True),
     "allkeys-s3fifo": (S3FIFO, False),
     "volatile-s3fifo": (S3FIFO, True),
+    "allkeys-tinylfu": (TinyLFU, False),
+    "volatile-tinylfu": (TinyLFU, True),
 }
 
 EVICT_BATCH = 1000  # keys evicted per command at most; the cron continues (Redis: a time limit)
 SWEEP_SECONDS = 0.002  # per cron tick, re-estimating containers after writes (see ``memory``)
+
+# Commands that may write to a database other than the client's: after one, the set of databases
+# holding memory is taken again before the next check.
+CROSS_DB = frozenset({"move", "copy", "swapdb", "exec", "eval", "evalsha", "fcall", "restore"})
 
 
 class Evictor:
@@ -74,6 +86,12 @@ class Evictor:
         self.tracked = False
         self.gated = False
         self.next_db = 0
+        # The databases that may hold memory (keys, or a charge): used memory is summed over these only.
+        # The client's database joins before each command it runs; after a command that may write
+        # elsewhere (``CROSS_DB``), in a script, and every cron tick the list is taken again.
+        self.live: list[Database] = []
+        self.live_db: Database | None = None  # the database last checked to be in ``live``
+        self.live_stale = True
         self.peak = 0
         self._sweep: list[bytes] = []
         self._sweep_db = -1  # the database being swept; -1 between passes
@@ -102,7 +120,7 @@ class Evictor:
                     if cls.lfu != was_lfu or not policy.lfu:
                         policy.rebuild()
                     db.policy = policy
-                    db.__class__ = EvictingDatabase
+                    db.__class__ = PolicyDatabase if cls.hooks else EvictingDatabase
                 else:
                     db.__class__ = Database
                     db.policy = None
@@ -136,10 +154,27 @@ class Evictor:
 
     def used_memory(self) -> int:
         """INFO's used_memory: the server's baseline, its clients and the dataset estimate."""
-        used = STARTUP + CLIENT * len(self.server.clients) + self.ks.used_memory()
+        self.take_live()  # without a gate (maxmemory 0) nothing keeps the list current
+        used = self._used()
         if used > self.peak:
             self.peak = used
         return used
+
+    def _used(self) -> int:
+        if self.live_stale:
+            self.take_live()
+        used = STARTUP + CLIENT * len(self.server.clients)
+        for db in self.live:
+            if db.stale:
+                db.recharge_stale()
+            used += db.used
+        return used
+
+    def take_live(self) -> None:
+        """List the databases holding keys or memory again (cron, cross-database commands)."""
+        self.live = [db for db in self.ks.dbs if db.data or db.used or db.stale]
+        self.live_db = None
+        self.live_stale = False
 
     def overhead(self) -> int:
         """The part of used_memory that is not the values (MEMORY STATS overhead.total)."""
@@ -149,10 +184,17 @@ class Evictor:
 
     def check(self, c: Any, spec: Any, argv: list[bytes]) -> Any:
         """The server gate: evict before a DENYOOM command, refuse it with OOM when that fails."""
+        db = c.db
+        if db is not self.live_db:  # the database this command writes to must be counted
+            if db not in self.live:
+                self.live.append(db)
+            self.live_db = db
+        if spec.name in CROSS_DB or c.multi is not None:
+            self.live_stale = True  # it (or what it queues) may write elsewhere: list again next time
         if not spec.is_denyoom:
             if spec.name != "exec" or not c.multi or not any(s.is_denyoom for s, _ in c.multi):
                 return None
-        if self.perform_evictions():
+        if self._used() <= self.maxmemory or self.perform_evictions():
             return None
         return OOM
 
@@ -161,16 +203,19 @@ class Evictor:
         limit = self.maxmemory
         if not limit:
             return True
-        used = self.used_memory()
+        used = self._used()
         if used <= limit:
             return True
         if self.policy_name == "noeviction":
             return False
+        dbs = self.live
+        if len(dbs) > 1:
+            dbs = [db for db in dbs if db.data]
         evicted = 0
         while used > limit:
             if evicted >= batch:
                 return True  # Redis's EVICT_RUNNING: the cron goes on, the command runs
-            found = self._victim()
+            found = self._victim(dbs)
             if found is None:
                 return False
             db, key = found
@@ -180,23 +225,29 @@ class Evictor:
             evicted += 1
         return True
 
-    def _victim(self) -> tuple[Database, bytes] | None:
-        dbs = self.ks.dbs
+    def _victim(self, dbs: list[Database]) -> tuple[Database, bytes] | None:
+        """The next victim, taking the databases that hold keys in turn."""
         n = len(dbs)
+        if n == 1:
+            db = dbs[0]
+            key = db.policy.victim() if db.policy is not None else None
+            return None if key is None or key not in db.data else (db, key)
         for i in range(n):
-            db = dbs[(self.next_db + i) % n]
+            j = (self.next_db + i) % n
+            db = dbs[j]
             if not db.data or db.policy is None:
                 continue
             key = db.policy.victim()
             if key is not None and key in db.data:
-                self.next_db = (self.next_db + i + 1) % n
+                self.next_db = j + 1
                 return db, key
         return None
 
     def evict(self, db: Database, key: bytes) -> None:
-        """Remove one key as Redis's eviction does: WATCH and tracking see it, ``evicted`` event, stat."""
+        """Remove one key as Redis's eviction does: WATCH sees it, ``evicted`` event, stat."""
         db._remove(key)
-        db.signal_modified(key)
+        if db.watched:
+            db.touch_watched(key)
         ks = self.ks
         ks.evicted_keys += 1
         if ks.notify_flags & ev.EVICTED:
@@ -211,6 +262,7 @@ class Evictor:
                 db.recharge_stale()
         if self._sweep or self.ks.dirty != self._sweep_dirty:
             self._sweep_step(time.perf_counter() + SWEEP_SECONDS)
+        self.live_stale = True
         if self.maxmemory:
             self.perform_evictions()
         self.used_memory()  # keeps the peak current

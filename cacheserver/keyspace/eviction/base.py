@@ -1,34 +1,44 @@
 """The interface every eviction policy implements, and the key sampling the sampled policies share.
 
-One ``Policy`` object per database holds that database's policy state. The database calls ``insert``
-when a key is created, ``access`` when a key is read or overwritten, ``delete`` when a key is removed
-(by any path: DEL, expiry, eviction, FLUSHDB); the evictor calls ``victim`` for the next key to evict,
-then deletes that key through the database, which calls ``delete``. Every call is O(1) or O(samples).
+One ``Policy`` object per database holds that database's policy state. A policy with ``hooks`` set is
+told of every key the database creates (``insert``), reads or overwrites (``access``) and removes by any
+path (``delete``: DEL, expiry, eviction); its database is a ``PolicyDatabase``. A policy without hooks
+(LRU, random, TTL, noeviction) reads only what every database keeps anyway, the access stamps in
+``Database.lru`` and the deadlines in ``expires``, so its database pays nothing per access. The evictor
+calls ``victim`` for the next key to evict, then deletes that key through the database. Every call is
+O(1) or O(samples); FLUSHDB calls ``reset``, a policy chosen while keys exist ``rebuild``.
 
 A ``volatile`` policy only ever names keys that have a TTL. Policies never delete keys themselves.
+
+Sampled policies follow Redis's evictionPoolPopulate: ``maxmemory-samples`` keys are drawn, scored
+(higher evicts first) and kept in a pool of the ``POOL_SIZE`` best candidates seen so far, a sorted list
+of ``(score, seq, key)``; ``seq`` decreases with every entry so that among equal scores the entry that
+came first is taken first, as in Redis's pool. A pool entry's score is not refreshed when its key is
+read again (Redis's is not either); a candidate whose key is gone is dropped when it comes up.
 """
 
 from __future__ import annotations
 
 import random
+from bisect import insort
 from typing import Any
 
 
 class Policy:
     """No state, no victim: the base of ``noeviction`` and of the sampled policies."""
 
-    __slots__ = ("db", "volatile", "evictor")
+    __slots__ = ("db", "volatile", "evictor", "members")
 
     name = ""
     lfu = False  # the database's ``lru`` stamps hold LFU counters while this policy is active
+    hooks = False  # the database must call insert / access / delete (a PolicyDatabase)
 
     def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
         self.db = db
         self.volatile = volatile
         self.evictor = evictor
-
-    def __contains__(self, key: bytes) -> bool:
-        return True
+        # The keys this policy has taken in (hooked policies); a key missing here is new to it.
+        self.members: Any = None
 
     def rebuild(self) -> None:
         """Take every key of the database in, oldest first (a policy chosen while keys exist)."""
@@ -50,10 +60,11 @@ class Policy:
 
 
 class Sampler:
-    """Uniform draws from a dict's keys in O(1) amortised: a snapshot list of the keys, taken again once
-    a quarter of its size in keys has been removed since (``churn`` counts removals: in a full cache
-    each removal makes room for a key the snapshot lacks, and new keys must become candidates too).
-    Draws of keys removed since the snapshot are rejected."""
+    """Uniform draws from a dict's keys without per-key bookkeeping: a snapshot list of the keys, taken
+    again once an eighth of its size in keys has been removed since (``churn`` counts removals: in a full
+    cache each removal makes room for a key the snapshot lacks, and new keys must become candidates too)
+    or its size drifted that far. Draws of keys removed since the snapshot are rejected. Copying the keys
+    is C-speed, so the refresh costs a few list slots per removal."""
 
     __slots__ = ("keys", "taken_at")
 
@@ -67,18 +78,22 @@ class Sampler:
         if size <= n:
             return list(source)
         keys = self.keys
-        if keys is None or churn - self.taken_at > max(16, size >> 2) or abs(len(keys) - size) > max(16, size >> 2):
+        drift = max(16, size >> 3)
+        if keys is None or churn - self.taken_at > drift or abs(len(keys) - size) > drift:
             keys = self._take(source, churn)
+        rnd = rng.random
         out = []
         misses = 0
+        count = len(keys)
         while len(out) < n:
-            k = keys[rng.randrange(len(keys))]
+            k = keys[int(rnd() * count)]
             if k in source:
                 out.append(k)
             else:
                 misses += 1
                 if misses > 4 * n:
                     keys = self._take(source, churn)
+                    count = len(keys)
                     misses = 0
         return out
 
@@ -88,28 +103,71 @@ class Sampler:
         return keys
 
 
+class KeyIndex:
+    """The keys of a database in an array with each key's position: uniform draws in O(1) with no
+    snapshot lag (new keys are candidates at once). Insert appends; delete moves the last key into
+    the hole. For hooked policies, whose database reports every insert and delete."""
+
+    __slots__ = ("keys", "pos")
+
+    def __init__(self, keys: Any = ()) -> None:
+        self.keys: list[bytes] = list(keys)
+        self.pos: dict[bytes, int] = {k: i for i, k in enumerate(self.keys)}
+
+    def add(self, key: bytes) -> None:
+        pos = self.pos
+        if key not in pos:
+            pos[key] = len(self.keys)
+            self.keys.append(key)
+
+    def discard(self, key: bytes) -> None:
+        i = self.pos.pop(key, None)
+        if i is not None:
+            keys = self.keys
+            last = keys.pop()
+            if i < len(keys):  # the hole is not the last slot: fill it with the last key
+                keys[i] = last
+                self.pos[last] = i
+
+    def draw(self, n: int, rng: random.Random) -> list[bytes]:
+        keys = self.keys
+        count = len(keys)
+        if count <= n:
+            return list(keys)
+        rnd = rng.random
+        return [keys[int(rnd() * count)] for _ in range(n)]
+
+
 # Redis's EVPOOL_SIZE: the best candidates seen so far, kept across evictions.
 POOL_SIZE = 16
 
 
 class SampledPolicy(Policy):
-    """Redis's approximated eviction (evictionPoolPopulate): sample ``maxmemory-samples`` keys, keep
-    the ``POOL_SIZE`` best candidates by ``score`` (higher evicts first), evict the best that still
-    exists. With no more keys than samples every key is scored: the choice is then exact."""
+    """Redis's approximated eviction: sample, score into the candidate pool, evict the best candidate
+    that still exists. With no more keys than samples every key is scored: the choice is then exact.
+    Subclasses give ``scores`` (the score of each sampled key, computed in one loop)."""
 
-    __slots__ = ("pool", "sampler")
+    __slots__ = ("pool", "sampler", "seq")
 
     def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
         super().__init__(db, volatile, evictor)
-        self.pool: dict[bytes, float] = {}
+        self.pool: list[tuple[float, int, bytes]] = []
         self.sampler = Sampler()
+        self.seq = 0
 
     def reset(self) -> None:
-        self.pool = {}
+        self.pool = []
         self.sampler = Sampler()
 
-    def score(self, key: bytes) -> float:
+    def sample(self, source: dict) -> list[bytes]:
+        ev = self.evictor
+        return self.sampler.draw(source, ev.samples, ev.rng, self.db.removed)
+
+    def scores(self, keys: list[bytes]) -> list[float]:
         raise NotImplementedError
+
+    def score(self, key: bytes) -> float:
+        return self.scores([key])[0]
 
     def victim(self) -> bytes | None:
         db = self.db
@@ -117,14 +175,17 @@ class SampledPolicy(Policy):
         if not source:
             return None
         pool = self.pool
-        for key in self.sampler.draw(source, self.evictor.samples, self.evictor.rng, db.removed):
-            pool[key] = self.score(key)
-        while pool:
+        for _ in range(8):  # each round adds fresh samples: a pool of vanished keys cannot stall it
+            keys = self.sample(source)
+            seq = self.seq
+            for key, score in zip(keys, self.scores(keys), strict=True):
+                seq -= 1
+                insort(pool, (score, seq, key))
+            self.seq = seq
             if len(pool) > POOL_SIZE:
-                for key in sorted(pool, key=pool.__getitem__)[: len(pool) - POOL_SIZE]:
-                    del pool[key]
-            best = max(pool, key=pool.__getitem__)
-            del pool[best]
-            if best in source:
-                return best
+                del pool[: len(pool) - POOL_SIZE]
+            while pool:
+                key = pool.pop()[2]
+                if key in source:
+                    return key
         return None

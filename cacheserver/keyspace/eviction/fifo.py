@@ -15,19 +15,21 @@ from cacheserver.keyspace.eviction.base import Policy
 class FIFO(Policy):
     __slots__ = ("queue",)
     name = "fifo"
+    hooks = True
 
     def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
         super().__init__(db, volatile, evictor)
         self.queue: OrderedDict[bytes, None] = OrderedDict()
+        self.members = self.queue
 
-    def __contains__(self, key: bytes) -> bool:
-        return key in self.queue
 
     def rebuild(self) -> None:
         self.queue = OrderedDict.fromkeys(self.db.data)
+        self.members = self.queue
 
     def reset(self) -> None:
         self.queue = OrderedDict()
+        self.members = self.queue
 
     def insert(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru

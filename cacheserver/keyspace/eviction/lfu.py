@@ -6,11 +6,17 @@ last decrement time in minutes (16 bits) above the counter (8 bits). A new key s
 decays by one per ``lfu-decay-time`` minutes elapsed, then grows with probability
 1 / ((counter - 5) * lfu-log-factor + 1): with the default factor 10 it takes about a million hits to
 saturate at 255. OBJECT FREQ reads the decayed counter without touching it.
+
+The policy is hooked (counting needs every read) and keeps the keys in a ``KeyIndex``, so that a key
+created a moment ago is already a candidate, as in Redis, where new keys (counter 5) are the first to go.
+Volatile variants sample ``expires`` through the snapshot sampler.
 """
 
 from __future__ import annotations
 
-from cacheserver.keyspace.eviction.base import SampledPolicy
+from typing import Any
+
+from cacheserver.keyspace.eviction.base import KeyIndex, SampledPolicy
 
 LFU_INIT_VAL = 5
 
@@ -44,13 +50,25 @@ def log_incr(counter: int, log_factor: int, r: float) -> int:
 
 
 class LFU(SampledPolicy):
-    __slots__ = ()
+    __slots__ = ("index",)
     name = "lfu"
     lfu = True
+    hooks = True
+
+    def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
+        super().__init__(db, volatile, evictor)
+        self.index = KeyIndex(db.data)
+        self.members = self.index.pos
+
+    def reset(self) -> None:
+        super().reset()
+        self.index = KeyIndex()
+        self.members = self.index.pos
 
     def insert(self, key: bytes) -> None:
         db = self.db
         db.lru[key] = (minutes(db.ks.clock.now_ms) << 8) | LFU_INIT_VAL
+        self.index.add(key)
 
     def access(self, key: bytes) -> None:
         db = self.db
@@ -60,6 +78,9 @@ class LFU(SampledPolicy):
         counter = LFU_INIT_VAL if stamp is None else decayed(stamp, now, ev.lfu_decay_time)
         db.lru[key] = (now << 8) | log_incr(counter, ev.lfu_log_factor, ev.rng.random())
 
+    def delete(self, key: bytes) -> None:
+        self.index.discard(key)
+
     def rebuild(self) -> None:
         # Coming from another policy the stamps are LRU clocks: every key starts over as a new one.
         stamp = (minutes(self.db.ks.clock.now_ms) << 8) | LFU_INIT_VAL
@@ -67,9 +88,19 @@ class LFU(SampledPolicy):
         for key in self.db.data:
             lru[key] = stamp
 
-    def score(self, key: bytes) -> float:
+    def sample(self, source: dict) -> list[bytes]:
+        if self.volatile:
+            return super().sample(source)
+        ev = self.evictor
+        return self.index.draw(ev.samples, ev.rng)
+
+    def scores(self, keys: list[bytes]) -> list[float]:
         db = self.db
-        stamp = db.lru.get(key)
-        if stamp is None:
-            return 255 - LFU_INIT_VAL
-        return 255 - decayed(stamp, minutes(db.ks.clock.now_ms), self.evictor.lfu_decay_time)
+        now = minutes(db.ks.clock.now_ms)
+        decay = self.evictor.lfu_decay_time
+        get = db.lru.get
+        out = []
+        for key in keys:
+            stamp = get(key)
+            out.append(255 - LFU_INIT_VAL if stamp is None else 255 - decayed(stamp, now, decay))
+        return out

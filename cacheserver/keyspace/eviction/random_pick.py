@@ -23,5 +23,4 @@ class Random(Policy):
         source = db.expires if self.volatile else db.data
         if not source:
             return None
-        keys = self.sampler.draw(source, 1, self.evictor.rng, db.removed)
-        return keys[0]
+        return self.sampler.draw(source, 1, self.evictor.rng, db.removed)[0]

@@ -24,24 +24,25 @@ MOVE_TO_MAIN = 1  # accesses while in S that promote a key to M
 class S3FIFO(Policy):
     __slots__ = ("small", "main", "ghost", "freq")
     name = "s3fifo"
+    hooks = True
 
     def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
         super().__init__(db, volatile, evictor)
         self.reset()
 
-    def __contains__(self, key: bytes) -> bool:
-        return key in self.freq
 
     def reset(self) -> None:
         self.small: OrderedDict[bytes, None] = OrderedDict()
         self.main: OrderedDict[bytes, None] = OrderedDict()
         self.ghost: OrderedDict[bytes, None] = OrderedDict()
         self.freq: dict[bytes, int] = {}
+        self.members = self.freq
 
     def rebuild(self) -> None:
         self.reset()
         self.main = OrderedDict.fromkeys(self.db.data)  # keys already resident count as established
         self.freq = dict.fromkeys(self.db.data, 0)
+        self.members = self.freq
 
     def insert(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru

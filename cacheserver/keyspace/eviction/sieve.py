@@ -21,23 +21,24 @@ from cacheserver.keyspace.eviction.base import Policy
 class SIEVE(Policy):
     __slots__ = ("ahead", "behind", "visited")
     name = "sieve"
+    hooks = True
 
     def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
         super().__init__(db, volatile, evictor)
         self.reset()
 
-    def __contains__(self, key: bytes) -> bool:
-        return key in self.visited
 
     def reset(self) -> None:
         self.ahead: OrderedDict[bytes, None] = OrderedDict()
         self.behind: OrderedDict[bytes, None] = OrderedDict()
         self.visited: dict[bytes, bool] = {}
+        self.members = self.visited
 
     def rebuild(self) -> None:
         self.reset()
         self.ahead = OrderedDict.fromkeys(self.db.data)
         self.visited = dict.fromkeys(self.db.data, False)
+        self.members = self.visited
 
     def insert(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru

@@ -9,5 +9,6 @@ class TTL(SampledPolicy):
     __slots__ = ()
     name = "ttl"
 
-    def score(self, key: bytes) -> float:
-        return -self.db.expires.get(key, 1 << 62)
+    def scores(self, keys: list[bytes]) -> list[float]:
+        get = self.db.expires.get
+        return [-get(key, 1 << 62) for key in keys]

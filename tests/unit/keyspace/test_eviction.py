@@ -8,8 +8,9 @@ import pytest
 from cacheserver.clock import ManualClock
 from cacheserver.config import Config
 from cacheserver.keyspace import notifications as ev
-from cacheserver.keyspace.database import Database, EvictingDatabase
+from cacheserver.keyspace.database import Database, EvictingDatabase, PolicyDatabase
 from cacheserver.keyspace.eviction import POLICIES
+from cacheserver.keyspace.eviction.tinylfu import Sketch
 from cacheserver.keyspace.memory import key_usage
 from cacheserver.server import Server
 
@@ -219,6 +220,85 @@ def test_s3fifo_main_reinserts_while_frequency_lasts() -> None:
     assert evict(server, 1) == [b"a"]
 
 
+def test_tinylfu_sketch_counts_halves_and_grows_without_losing_estimates() -> None:
+    sketch = Sketch()
+    for _ in range(7):
+        sketch.add(b"hot")
+    sketch.add(b"cold")
+    assert (sketch.estimate(b"hot"), sketch.estimate(b"cold"), sketch.estimate(b"never")) == (7, 1, 0)
+    for _ in range(20):
+        sketch.add(b"hot")
+    assert sketch.estimate(b"hot") == 15  # 4-bit counters saturate
+    sketch.grow()
+    assert sketch.width == 128 and (sketch.estimate(b"hot"), sketch.estimate(b"cold")) == (15, 1)
+    sketch.added = sketch.period - 1
+    sketch.add(b"cold")  # the period's last access: every counter halves (TinyLFU's reset)
+    assert (sketch.estimate(b"hot"), sketch.estimate(b"cold")) == (7, 1)
+
+
+def test_tinylfu_rejects_a_newcomer_less_popular_than_the_victim() -> None:
+    server, clock = make_server("allkeys-tinylfu")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "abcd")
+    policy = db.policy
+    for key in (b"a", b"b", b"c"):
+        db.lookup(key)
+    policy.newcomers.clear()  # a-d are established; d was never read
+    db.set(b"x", b"v" * 10)  # a one-hit wonder
+    assert list(policy.newcomers) == [b"x"]
+    assert evict(server, 1) == [b"x"]  # estimate 1 against d's 1: the incumbent stays (ties keep it)
+    server.config.set_value("maxmemory", "100mb")
+    for _ in range(3):
+        db.lookup(b"d")
+    db.set(b"x", b"v" * 10)
+    db.lookup(b"x")  # x was seen before its eviction: 3 accesses in the sketch now
+    assert evict(server, 1) == [b"a"]  # x (3) beats the coldest incumbent, a (2): a goes
+
+
+def test_tinylfu_main_victim_is_the_least_frequent_and_remembers_evicted_keys() -> None:
+    server, clock = make_server("allkeys-tinylfu")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "abc")
+    policy = db.policy
+    policy.newcomers.clear()
+    for key, reads in ((b"a", 3), (b"b", 1), (b"c", 2)):
+        for _ in range(reads):
+            db.lookup(key)
+    assert evict(server, 1) == [b"b"]
+    assert policy.sketch.estimate(b"b") == 2  # frequency outlives the key
+    server.config.set_value("maxmemory", "100mb")
+    assert evict(server, 1) == [b"c"]
+
+
+def test_tinylfu_volatile_only_evicts_keys_with_ttl() -> None:
+    server, clock = make_server("volatile-tinylfu")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "abcd")
+    db.set_expire(b"c", clock.now_ms + 100_000)
+    db.set_expire(b"d", clock.now_ms + 100_000)
+    db.lookup(b"d")
+    assert evict(server, 1) == [b"c"]
+    server.config.set_value("maxmemory", "100mb")
+    assert evict(server, 1) == [b"d"]
+    server.config.set_value("maxmemory", "100mb")
+    limit_to(server, 1)
+    assert not server.evictor.perform_evictions()  # a and b have no TTL
+
+
+def test_tinylfu_switch_at_runtime_keeps_keys_and_evicts_by_frequency() -> None:
+    server, clock = make_server("allkeys-lru")
+    db = fill(server, clock, "abc")
+    server.config.set_value("maxmemory", "100mb")
+    server.config.set_value("maxmemory-policy", "allkeys-tinylfu")
+    assert type(db) is PolicyDatabase and sorted(db.data) == [b"a", b"b", b"c"]
+    assert not db.policy.newcomers  # keys held when the policy was chosen are established
+    db.lookup(b"a")
+    db.lookup(b"c")
+    assert evict(server, 1) == [b"b"]
+    server.config.set_value("maxmemory-policy", "allkeys-lru")
+    assert type(db) is EvictingDatabase and sorted(db.data) == [b"a", b"c"]
+
+
 @pytest.mark.parametrize("policy", sorted(POLICIES))
 def test_switching_policies_keeps_every_key(policy: str) -> None:
     server, clock = make_server("allkeys-lru")
@@ -238,7 +318,7 @@ def test_switch_to_lfu_starts_counters_fresh_and_back_restamps() -> None:
     server, clock = make_server("allkeys-lru")
     db = fill(server, clock, "ab")
     server.config.set_value("maxmemory-policy", "allkeys-lfu")
-    assert type(db) is EvictingDatabase  # LFU keeps counters even without maxmemory, as Redis
+    assert type(db) is PolicyDatabase  # LFU keeps counters even without maxmemory, as Redis
     assert server.keyspace.object_freq(db, b"a") == 5
     server.config.set_value("maxmemory-policy", "allkeys-lru")
     assert type(db) is Database

@@ -1,0 +1,218 @@
+"""allkeys-tinylfu / volatile-tinylfu: TinyLFU admission (Einziger et al., 2017) in front of a sampled LFU.
+
+Every access, to a resident key or to one being created after a miss, is counted in a count-min sketch
+that also remembers keys no longer held: frequency survives eviction, which a per-key counter (Redis's
+LFU) cannot do. The sketch is 4 rows of ``width`` 8-bit counters saturating at 15 (TinyLFU's 4-bit
+counters; a byte each is simpler and as fast); a key's estimate is the smallest of its 4 counters. Every
+``AGING`` x ``width`` counted accesses all counters are halved, so old popularity fades (TinyLFU's
+reset) and a shifted popular set takes over.
+
+Eviction is in two steps:
+- Admission. New keys wait in ``newcomers`` (oldest first). While more than ``WINDOW`` of the keys are
+  newcomers, the oldest one contests its place against the main victim: it stays (and the victim is
+  evicted) only if its estimate is higher; otherwise it is the one evicted. One-hit wonders therefore
+  leave first, while a key that was popular before its eviction comes back to stay.
+- Main victim: the key with the lowest estimate among a sample of ``maxmemory-samples`` keys fed into
+  Redis's 16-entry candidate pool (``SampledPolicy``), newcomers excluded; a candidate is re-estimated
+  when it comes up, and goes back into the pool if it has become more popular than the next one.
+
+Cost: an access is one crc32 and 4 counter updates; insert and delete are O(1) (``KeyIndex``, an
+OrderedDict); a victim is O(samples). The sketch has 4 x ``width`` bytes, ``width`` the power of two at
+least 4x the keys held (at least 64), doubled as the database grows (estimates are kept: a doubled row
+is the old row twice). crc32 keeps choices identical across runs (Python's ``hash`` is salted).
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections import OrderedDict
+from typing import Any
+from zlib import crc32
+
+from cacheserver.keyspace.eviction.base import POOL_SIZE, KeyIndex, SampledPolicy
+
+COUNTER_MAX = 15
+AGING = 16  # counted accesses between two halvings, per sketch column (x width: about 64x the keys)
+WINDOW = 0.01  # fraction of the keys that may wait as newcomers before admission contests start
+MIN_WIDTH = 64
+_HALVE = bytes(i >> 1 for i in range(256))
+
+
+class Sketch:
+    """A count-min sketch of 4 rows; row ``i`` indexes a key at ``h1 + i * h2`` (double hashing)."""
+
+    __slots__ = ("table", "width", "mask", "added", "period")
+
+    def __init__(self, width: int = MIN_WIDTH) -> None:
+        self.width = width
+        self.mask = width - 1
+        self.table = bytearray(4 * width)
+        self.added = 0
+        self.period = AGING * width
+
+    def add(self, key: bytes) -> None:
+        h = crc32(key)
+        step = ((h * 0x9E3779B1) >> 15) | 1
+        mask = self.mask
+        width = self.width
+        table = self.table
+        i = h & mask
+        if table[i] < COUNTER_MAX:
+            table[i] += 1
+        i = width + ((h + step) & mask)
+        if table[i] < COUNTER_MAX:
+            table[i] += 1
+        i = 2 * width + ((h + 2 * step) & mask)
+        if table[i] < COUNTER_MAX:
+            table[i] += 1
+        i = 3 * width + ((h + 3 * step) & mask)
+        if table[i] < COUNTER_MAX:
+            table[i] += 1
+        self.added += 1
+        if self.added >= self.period:
+            self.added = 0
+            self.table = table.translate(_HALVE)
+
+    def estimate(self, key: bytes) -> int:
+        h = crc32(key)
+        step = ((h * 0x9E3779B1) >> 15) | 1
+        mask = self.mask
+        width = self.width
+        table = self.table
+        return min(
+            table[h & mask],
+            table[width + ((h + step) & mask)],
+            table[2 * width + ((h + 2 * step) & mask)],
+            table[3 * width + ((h + 3 * step) & mask)],
+        )
+
+    def grow(self) -> None:
+        """Double the width, keeping every estimate: index bits only gain a high bit."""
+        w = self.width
+        t = self.table
+        self.table = bytearray().join(t[r * w : (r + 1) * w] * 2 for r in range(4))
+        self.width = 2 * w
+        self.mask = 2 * w - 1
+        self.period = AGING * self.width
+
+
+class TinyLFU(SampledPolicy):
+    __slots__ = ("sketch", "index", "newcomers")
+    name = "tinylfu"
+    hooks = True
+
+    def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
+        super().__init__(db, volatile, evictor)
+        self.sketch = Sketch()
+        self.index = KeyIndex()
+        self.newcomers: OrderedDict[bytes, None] = OrderedDict()
+        self.members = self.index.pos
+
+    def reset(self) -> None:
+        super().reset()
+        self.index = KeyIndex()
+        self.newcomers = OrderedDict()
+        self.members = self.index.pos
+
+    def rebuild(self) -> None:
+        """Keys already held are established: none is a newcomer, every one counted once."""
+        self.reset()
+        self.index = KeyIndex(self.db.data)
+        self.members = self.index.pos
+        self._fit(len(self.index.keys))
+        stamp = self.db.ks.clock.lru
+        lru = self.db.lru
+        add = self.sketch.add
+        for key in self.index.keys:
+            lru[key] = stamp
+            add(key)
+
+    def _fit(self, keys: int) -> None:
+        sketch = self.sketch
+        while sketch.width < 4 * keys:
+            sketch.grow()
+
+    def insert(self, key: bytes) -> None:
+        self.db.lru[key] = self.db.ks.clock.lru
+        self.sketch.add(key)
+        index = self.index
+        index.add(key)
+        if len(index.keys) * 4 > self.sketch.width:
+            self.sketch.grow()
+        newcomers = self.newcomers
+        newcomers[key] = None
+        # Newcomers beyond twice the window (writes with no eviction between) are taken in uncontested.
+        if len(newcomers) > 2 * WINDOW * len(index.keys) + 16:
+            newcomers.popitem(last=False)
+
+    def access(self, key: bytes) -> None:
+        self.db.lru[key] = self.db.ks.clock.lru
+        self.sketch.add(key)
+
+    def delete(self, key: bytes) -> None:
+        self.index.discard(key)
+        if self.newcomers:
+            self.newcomers.pop(key, None)
+
+    def sample(self, source: dict) -> list[bytes]:
+        if self.volatile:
+            return super().sample(source)
+        ev = self.evictor
+        return self.index.draw(ev.samples, ev.rng)
+
+    def scores(self, keys: list[bytes]) -> list[float]:
+        estimate = self.sketch.estimate
+        return [-estimate(key) for key in keys]
+
+    def victim(self) -> bytes | None:
+        newcomers = self.newcomers
+        source = self.db.expires if self.volatile else self.db.data
+        while len(newcomers) > WINDOW * len(self.index.keys):
+            candidate = next(iter(newcomers))
+            del newcomers[candidate]
+            if candidate not in source:
+                continue  # volatile: a newcomer without a TTL is not evictable, it simply joins
+            incumbent = self._main_victim(source)
+            if incumbent is None:
+                return candidate
+            estimate = self.sketch.estimate
+            if estimate(candidate) > estimate(incumbent):
+                return incumbent
+            self.seq -= 1
+            insort(self.pool, (-estimate(incumbent), self.seq, incumbent))  # it stays a candidate
+            return candidate
+        found = self._main_victim(source)
+        if found is None and newcomers:
+            for key in newcomers:
+                if key in source:
+                    return key
+        return found
+
+    def _main_victim(self, source: dict) -> bytes | None:
+        """The pool's best candidate that still exists and is not a newcomer (None if none found)."""
+        if not source:
+            return None
+        pool = self.pool
+        newcomers = self.newcomers
+        estimate = self.sketch.estimate
+        for _ in range(8):
+            keys = self.sample(source)
+            seq = self.seq
+            for key in keys:
+                if key in newcomers:
+                    continue
+                seq -= 1
+                insort(pool, (-estimate(key), seq, key))
+            self.seq = seq
+            if len(pool) > POOL_SIZE:
+                del pool[: len(pool) - POOL_SIZE]
+            while pool:
+                score, seq, key = pool.pop()
+                if key not in source or key in newcomers:
+                    continue
+                now = -estimate(key)
+                if now < score and pool and now < pool[-1][0]:
+                    insort(pool, (now, seq, key))  # read since it was scored: the next one is colder
+                    continue
+                return key
+        return None
