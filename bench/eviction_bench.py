@@ -5,13 +5,17 @@
     python bench/eviction_bench.py --overhead               # redis-benchmark SET/GET, maxmemory on vs 0
 
 Each trace is replayed as a cache would see it: GET key, and SET key on a miss. Before a run the server
-is flushed, the policy set, and ``maxmemory`` fixed so that the server holds about ``--cache`` keys: it
-loads that many keys with maxmemory 0, reads used_memory, sets maxmemory to it, and flushes again. Both
-servers therefore hold about the same number of keys whatever their per-key cost. Traces (seeded):
+is flushed, the policy set, and ``maxmemory`` fixed so that the server holds ``--cache`` keys: it loads
+that many keys (named like the trace's) with maxmemory 0, reads used_memory, sets maxmemory to it, then
+fills the cache past the limit and corrects maxmemory by the per-key cost until it holds ``--cache``
+keys (Redis's used_memory moves with allocator and buffer state, so the first guess can be off by a
+third). Both servers therefore hold the same number of keys whatever their per-key cost; the keys held
+at the end of each run are printed. Traces (seeded):
 Zipf alpha 0.8 / 1.0 / 1.2 over ``--keys`` keys; ``scan`` (Zipf 1.0 with a burst of one-time keys in the
 middle); ``shift`` (Zipf 1.0 whose popular set moves to other keys every quarter of the trace).
 
-Rules: loopback only, bounded runs; the hit ratio counts the whole trace (no warm-up excluded).
+Rules: loopback only, bounded runs; the hit ratio counts the whole trace unless ``--warmup F`` leaves
+out the first fraction F of requests (for both servers alike: steady-state ratios).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from redis_benchmark import Server, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_POLICIES = ["allkeys-lru", "allkeys-lfu", "allkeys-random"]
-OUR_POLICIES = REDIS_POLICIES + ["allkeys-fifo", "allkeys-sieve", "allkeys-s3fifo"]
+OUR_POLICIES = REDIS_POLICIES + ["allkeys-fifo", "allkeys-sieve", "allkeys-s3fifo", "allkeys-tinylfu"]
 VALUE = b"v" * 64
 
 
@@ -92,25 +96,46 @@ class Client:
         return int(text[start : text.index(b"\r\n", start)])
 
 
-def replay(port: int, policy: str, trace: list[int], cache: int) -> float:
-    c = Client(port)
+def calibrate(c: Client, policy: str, cache: int) -> int:
+    """Set maxmemory so that the server, flushed, holds ``cache`` keys of the trace's shape."""
     c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
     c.call(b"FLUSHALL")
     c.call(b"CONFIG", b"SET", b"maxmemory-policy", policy.encode())
+    empty = c.info_field(b"used_memory")
     for i in range(cache):
-        c.call(b"SET", b"key:%d" % (10**9 + i), VALUE)
-    used = c.info_field(b"used_memory")
+        c.call(b"SET", b"key:%d" % i, VALUE)
+    limit = c.info_field(b"used_memory")
+    per_key = max(1, (limit - empty) // cache)
+    for _ in range(4):
+        c.call(b"FLUSHALL")
+        c.call(b"CONFIG", b"SET", b"maxmemory", b"%d" % limit)
+        for i in range(cache + cache // 2):
+            c.call(b"SET", b"key:%d" % i, VALUE)
+        held = int(c.call(b"DBSIZE")[1:-2])
+        if held == cache:
+            break
+        limit += (cache - held) * per_key
+        c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
     c.call(b"FLUSHALL")
-    c.call(b"CONFIG", b"SET", b"maxmemory", b"%d" % used)
+    c.call(b"CONFIG", b"SET", b"maxmemory", b"%d" % limit)
+    return limit
+
+
+def replay(port: int, policy: str, trace: list[int], cache: int, warmup: float = 0.0) -> tuple[float, int]:
+    """The hit ratio over the trace (after the first ``warmup`` fraction) and the keys held at the end."""
+    c = Client(port)
+    calibrate(c, policy, cache)
     hits = 0
-    for k in trace:
+    start = int(len(trace) * warmup)
+    for i, k in enumerate(trace):
         key = b"key:%d" % k
         if c.call(b"GET", key) == b"$-1\r\n":
             c.call(b"SET", key, VALUE)
-        else:
+        elif i >= start:
             hits += 1
+    held = int(c.call(b"DBSIZE")[1:-2])
     c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
-    return hits / len(trace)
+    return hits / (len(trace) - start), held
 
 
 def start(workdir: str) -> dict[str, Server]:
@@ -158,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=int, default=1_000, help="keys each server holds (about)")
     p.add_argument("--requests", type=int, default=100_000)
     p.add_argument("--traces", default="zipf0.8,zipf1.0,zipf1.2,scan,shift")
+    p.add_argument("--warmup", type=float, default=0.0, help="fraction of each trace left out of the ratio")
     p.add_argument("--quick", action="store_true", help="zipf1.0 only, 20k requests")
     p.add_argument("--overhead", action="store_true", help="also run redis-benchmark SET/GET, eviction on/off")
     args = p.parse_args(argv)
@@ -166,21 +192,31 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         servers = start(workdir)
         try:
-            print(f"keys {args.keys}, cache ~{args.cache} keys, {args.requests} requests per trace\n")
+            print(f"keys {args.keys}, cache {args.cache} keys, {args.requests} requests per trace, "
+                  f"warm-up excluded: {args.warmup:.0%}\n")
             print("| trace | server | " + " | ".join(OUR_POLICIES) + " |")
             print("|---|---|" + "---|" * len(OUR_POLICIES))
+            held_rows = []
             for kind in args.traces.split(","):
                 trace = make_trace(kind, args.keys, args.requests)
                 for name, srv in servers.items():
-                    cells = []
+                    cells, held = [], []
                     for policy in OUR_POLICIES:
                         if name == "redis" and policy not in REDIS_POLICIES:
                             cells.append("-")
+                            held.append("-")
                             continue
                         t0 = time.monotonic()
-                        cells.append(f"{replay(srv.port, policy, trace, args.cache):.3f}")
+                        ratio, keys_held = replay(srv.port, policy, trace, args.cache, args.warmup)
+                        cells.append(f"{ratio:.3f}")
+                        held.append(str(keys_held))
                         print(f"  ({name} {policy} {kind}: {time.monotonic() - t0:.1f}s)", file=sys.stderr)
                     print(f"| {kind} | {name} | " + " | ".join(cells) + " |", flush=True)
+                    held_rows.append(f"| {kind} | {name} | " + " | ".join(held) + " |")
+            print("\nKeys held at the end of each run:\n")
+            print("| trace | server | " + " | ".join(OUR_POLICIES) + " |")
+            print("|---|---|" + "---|" * len(OUR_POLICIES))
+            print("\n".join(held_rows))
             if args.overhead:
                 print()
                 print("\n".join(overhead(servers, 100_000)))
