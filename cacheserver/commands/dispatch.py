@@ -83,7 +83,17 @@ class Dispatcher:
                         continue
                     spec = sub
             if c.gated or self.gated:
-                target = self._gate(c, spec, argv, out)
+                if c.gated:
+                    target = self._gate(c, spec, argv, out)
+                else:
+                    # An ordinary client under a server-wide gate (maxmemory, CLIENT PAUSE, MONITOR):
+                    # of ``_gate`` only the server's checks apply.
+                    refusal = server.gate_command(c, spec, argv)
+                    if refusal is not None:
+                        self._reject(c, out, refusal, spec)
+                        target = None
+                    else:
+                        target = out if c.blocked is None else None
                 if target is None:
                     if c.blocked is not None:
                         # Postponed (CLIENT PAUSE): this request runs again when the client resumes.
