@@ -199,7 +199,22 @@ class RequestReader:
             data = self._parse(data, out, handoff=True)
             if not data:
                 return out
-        if data[0] != 42 or not self.authenticated or _has_big_count(data):
+        if data[0] != 42:
+            if (
+                self.authenticated
+                and data[-1] == 10
+                and len(data) <= PROTO_INLINE_MAX_SIZE
+                and 42 not in data  # no multibulk request among the lines
+                and 34 not in data  # no quotes: sdssplitargs is then a split on whitespace
+                and 39 not in data
+                and 0 not in data  # a NUL ends a line early for Redis (strchr)
+            ):
+                # Whole inline lines: each line's words are its arguments; blank lines are skipped.
+                out.extend(filter(None, map(bytes.split, data.split(b"\n"))))
+                return out
+            self._parse(data, out)
+            return out
+        if not self.authenticated or _has_big_count(data):
             self._parse(data, out)
             return out
         # A CRLF followed by one of the seven bytes is a header hiredis would misread, or (far more

@@ -182,6 +182,15 @@ def test_arguments_that_start_like_resp3_headers(raw):
     assert raw.read_reply() == b"*8\r\n" + b"".join(b"$%d\r\n%b\r\n" % (len(v), v.encode()) for v in values)
 
 
+def test_pipelined_inline_lines(raw):
+    raw.send(b"SET k  v\r\n\r\n  \r\nGET k\nECHO\tx\r\nECHO a\rb\r\nPING\n")
+    assert raw.read_reply() == b"+OK\r\n"
+    assert raw.read_reply() == b"$1\r\nv\r\n"
+    assert raw.read_reply() == b"$1\r\nx\r\n"
+    assert raw.read_reply() == b"-ERR wrong number of arguments for 'echo' command\r\n"
+    assert raw.read_reply() == b"+PONG\r\n"
+
+
 def test_empty_multibulk_between_requests_is_ignored(raw):
     raw.send(encode_command("PING") + b"*0\r\n*-1\r\n" + encode_command("ECHO", "x"))
     assert raw.read_reply() == b"+PONG\r\n"
