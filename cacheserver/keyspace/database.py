@@ -552,27 +552,10 @@ class EvictingDatabase(Database):
     __slots__ = ()
 
     def get_string(self, key: bytes) -> bytes | bytearray | int | None:
-        v = self.data.get(key)
-        ks = self.ks
-        if v is not None and self.expires:
-            when = self.expires.get(key)
-            if when is not None and when <= ks.clock.now_ms:
-                self.expire_key(key)
-                v = None
-        if v is None:
-            ks.misses += 1
-            if ks.notify_flags & ev.KEY_MISS:
-                ks.emit(ev.KEY_MISS, b"keymiss", key, self.index)
-            return None
-        self.lru[key] = ks.clock.lru
-        ks.hits += 1
-        cls = v.__class__
-        if cls is bytes:
-            return v
-        self.stale[key] = None
-        if cls in STRING_TYPES:
-            return v
-        raise WRONGTYPE
+        v = Database.get_string(self, key)
+        if v is not None and v.__class__ is not bytes:
+            self.stale[key] = None  # an int or bytearray the command may change in place (INCR, APPEND)
+        return v
 
     def lookup(self, key: bytes) -> Any:
         v = self.data.get(key)
