@@ -558,17 +558,9 @@ class EvictingDatabase(Database):
         return v
 
     def lookup(self, key: bytes) -> Any:
-        v = self.data.get(key)
-        if v is None:
-            return None
-        if self.expires:
-            when = self.expires.get(key)
-            if when is not None and when <= self.ks.clock.now_ms:
-                self.expire_key(key)
-                return None
-        self.lru[key] = self.ks.clock.lru
-        if v.__class__ is not bytes:
-            self.stale[key] = None
+        v = Database.lookup(self, key)
+        if v is not None and v.__class__ is not bytes:
+            self.stale[key] = None  # a container or number the command may change in place
         return v
 
 
