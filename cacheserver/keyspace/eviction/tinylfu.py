@@ -3,23 +3,33 @@
 Every access, to a resident key or to one being created after a miss, is counted in a count-min sketch
 that also remembers keys no longer held: frequency survives eviction, which a per-key counter (Redis's
 LFU) cannot do. The sketch is 4 rows of ``width`` 8-bit counters saturating at 15 (TinyLFU's 4-bit
-counters; a byte each is simpler and as fast); a key's estimate is the smallest of its 4 counters. Every
-``AGING`` x ``width`` counted accesses all counters are halved, so old popularity fades (TinyLFU's
-reset) and a shifted popular set takes over.
+counters; a byte each is simpler and as fast); a key's estimate is the smallest of its 4 counters. An
+access raises only the key's counters that equal that minimum (conservative update: the others already
+over-count it through collisions), which keeps collision noise well below the signal of a key at the
+eviction boundary. Every ``AGING`` x ``width`` counted accesses (about 16x the keys held) all counters
+are halved, so old popularity fades (TinyLFU's reset) and a shifted popular set takes over.
 
-Eviction is in two steps:
+A held key's worth is its estimate capped by its idle time: idle for ``idle`` counted accesses, a key
+is unlikely to come back more than ``STALE`` x period / ``idle`` times a period, whatever its slowly
+halving history says (``worth``). Keys that were popular before the popular set moved go first instead
+of waiting for several halvings. Idle time is counted in accesses (``tick``), not in seconds, so the
+choice depends on the access sequence only.
+
+Eviction is in two steps, both by worth:
 - Admission. New keys wait in ``newcomers`` (oldest first). While more than ``WINDOW`` of the keys are
   newcomers, the oldest one contests its place against the main victim: it stays (and the victim is
-  evicted) only if its estimate is higher; otherwise it is the one evicted. One-hit wonders therefore
-  leave first, while a key that was popular before its eviction comes back to stay.
-- Main victim: the key with the lowest estimate among a sample of ``maxmemory-samples`` keys fed into
-  Redis's 16-entry candidate pool (``SampledPolicy``), newcomers excluded; a candidate is re-estimated
-  when it comes up, and goes back into the pool if it has become more popular than the next one.
+  evicted) only if it is worth more; otherwise it is the one evicted. One-hit wonders therefore leave
+  first, while a key that was popular before its eviction comes back to stay.
+- Main victim: the key worth least among a sample of ``maxmemory-samples`` keys fed into Redis's
+  16-entry candidate pool (``SampledPolicy``), newcomers excluded; a candidate is re-estimated when it
+  comes up, and goes back into the pool if it has become worth more than the next one.
 
-Cost: an access is one crc32 and 4 counter updates; insert and delete are O(1) (``KeyIndex``, an
-OrderedDict); a victim is O(samples). The sketch has 4 x ``width`` bytes, ``width`` the power of two at
-least 4x the keys held (at least 64), doubled as the database grows (estimates are kept: a doubled row
-is the old row twice). crc32 keeps choices identical across runs (Python's ``hash`` is salted).
+Cost: an access is one crc32, 4 counter reads and updates, and one dict store (``last``); insert and
+delete are O(1) (``KeyIndex``, an OrderedDict); a victim is O(samples). The sketch has 4 x ``width``
+bytes, ``width`` the power of two at least ``WIDTH_FACTOR`` (8) x the keys held (at least 64), doubled
+as the database grows (estimates are kept: a doubled row is the old row twice); a halving is one
+``bytes.translate`` of the table, O(1) amortised over the period. crc32 keeps choices identical across
+runs (Python's ``hash`` is salted).
 """
 
 from __future__ import annotations
@@ -32,9 +42,11 @@ from zlib import crc32
 from cacheserver.keyspace.eviction.base import POOL_SIZE, KeyIndex, SampledPolicy
 
 COUNTER_MAX = 15
-AGING = 16  # counted accesses between two halvings, per sketch column (x width: about 64x the keys)
+AGING = 2  # counted accesses between two halvings, per sketch column (x width: about 16x the keys)
 WINDOW = 0.01  # fraction of the keys that may wait as newcomers before admission contests start
 MIN_WIDTH = 64
+STALE = 2  # see ``worth``
+WIDTH_FACTOR = 8  # sketch columns per key held (at least; a power of two)
 _HALVE = bytes(i >> 1 for i in range(256))
 
 
@@ -51,23 +63,27 @@ class Sketch:
         self.period = AGING * width
 
     def add(self, key: bytes) -> None:
+        """Conservative update: only the counters at the key's current minimum go up (the others
+        already over-count it through collisions), which keeps collision noise far below plain adds."""
         h = crc32(key)
         step = ((h * 0x9E3779B1) >> 15) | 1
         mask = self.mask
         width = self.width
         table = self.table
-        i = h & mask
-        if table[i] < COUNTER_MAX:
-            table[i] += 1
-        i = width + ((h + step) & mask)
-        if table[i] < COUNTER_MAX:
-            table[i] += 1
-        i = 2 * width + ((h + 2 * step) & mask)
-        if table[i] < COUNTER_MAX:
-            table[i] += 1
-        i = 3 * width + ((h + 3 * step) & mask)
-        if table[i] < COUNTER_MAX:
-            table[i] += 1
+        i0 = h & mask
+        i1 = width + ((h + step) & mask)
+        i2 = 2 * width + ((h + 2 * step) & mask)
+        i3 = 3 * width + ((h + 3 * step) & mask)
+        low = min(table[i0], table[i1], table[i2], table[i3])
+        if low < COUNTER_MAX:
+            if table[i0] == low:
+                table[i0] = low + 1
+            if table[i1] == low:
+                table[i1] = low + 1
+            if table[i2] == low:
+                table[i2] = low + 1
+            if table[i3] == low:
+                table[i3] = low + 1
         self.added += 1
         if self.added >= self.period:
             self.added = 0
@@ -97,7 +113,7 @@ class Sketch:
 
 
 class TinyLFU(SampledPolicy):
-    __slots__ = ("sketch", "index", "newcomers")
+    __slots__ = ("sketch", "index", "newcomers", "tick", "last")
     name = "tinylfu"
     hooks = True
 
@@ -107,12 +123,15 @@ class TinyLFU(SampledPolicy):
         self.index = KeyIndex()
         self.newcomers: OrderedDict[bytes, None] = OrderedDict()
         self.members = self.index.pos
+        self.tick = 0  # accesses counted so far: the clock of ``last``
+        self.last: dict[bytes, int] = {}  # each held key's tick at its last access
 
     def reset(self) -> None:
         super().reset()
         self.index = KeyIndex()
         self.newcomers = OrderedDict()
         self.members = self.index.pos
+        self.last = {}
 
     def rebuild(self) -> None:
         """Keys already held are established: none is a newcomer, every one counted once."""
@@ -123,21 +142,26 @@ class TinyLFU(SampledPolicy):
         stamp = self.db.ks.clock.lru
         lru = self.db.lru
         add = self.sketch.add
+        last = self.last
+        tick = self.tick
         for key in self.index.keys:
             lru[key] = stamp
+            last[key] = tick
             add(key)
 
     def _fit(self, keys: int) -> None:
         sketch = self.sketch
-        while sketch.width < 4 * keys:
+        while sketch.width < WIDTH_FACTOR * keys:
             sketch.grow()
 
     def insert(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru
+        self.tick += 1
+        self.last[key] = self.tick
         self.sketch.add(key)
         index = self.index
         index.add(key)
-        if len(index.keys) * 4 > self.sketch.width:
+        if len(index.keys) * WIDTH_FACTOR > self.sketch.width:
             self.sketch.grow()
         newcomers = self.newcomers
         newcomers[key] = None
@@ -147,10 +171,13 @@ class TinyLFU(SampledPolicy):
 
     def access(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru
+        self.tick += 1
+        self.last[key] = self.tick
         self.sketch.add(key)
 
     def delete(self, key: bytes) -> None:
         self.index.discard(key)
+        self.last.pop(key, None)
         if self.newcomers:
             self.newcomers.pop(key, None)
 
@@ -160,9 +187,18 @@ class TinyLFU(SampledPolicy):
         ev = self.evictor
         return self.index.draw(ev.samples, ev.rng)
 
+    def worth(self, key: bytes) -> int:
+        """The key's sketch estimate, capped by what its idle time allows: a key idle for ``idle``
+        accesses is unlikely to come back more than ``STALE * period / idle`` times a period, whatever
+        its (halved, but slowly fading) history says. Keys popular before a shift go first."""
+        est = self.sketch.estimate(key)
+        idle = self.tick - self.last.get(key, self.tick) + 1
+        cap = STALE * self.sketch.period // idle
+        return est if est <= cap else cap
+
     def scores(self, keys: list[bytes]) -> list[float]:
-        estimate = self.sketch.estimate
-        return [-estimate(key) for key in keys]
+        worth = self.worth
+        return [-worth(key) for key in keys]
 
     def victim(self) -> bytes | None:
         newcomers = self.newcomers
@@ -175,7 +211,7 @@ class TinyLFU(SampledPolicy):
             incumbent = self._main_victim(source)
             if incumbent is None:
                 return candidate
-            estimate = self.sketch.estimate
+            estimate = self.worth
             if estimate(candidate) > estimate(incumbent):
                 return incumbent
             self.seq -= 1
@@ -194,7 +230,7 @@ class TinyLFU(SampledPolicy):
             return None
         pool = self.pool
         newcomers = self.newcomers
-        estimate = self.sketch.estimate
+        estimate = self.worth
         for _ in range(8):
             keys = self.sample(source)
             seq = self.seq
