@@ -200,7 +200,14 @@ class Server:
         self.update_gated()
 
     def update_gated(self) -> None:
-        self.dispatcher.gated = bool(self._gate_checks)
+        checks = self._gate_checks
+        self.dispatcher.gated = bool(checks)
+        # A single check (maxmemory alone, the common case) is what ``gate_command`` would return:
+        # the dispatcher calls it directly, a call less per command.
+        if len(checks) == 1:
+            self.gate_command = checks[0]  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("gate_command", None)
 
     def gate_command(self, c: ClientState, spec: Any, argv: list[bytes]) -> CommandError | None:
         for check in self._gate_checks:

@@ -563,6 +563,67 @@ class EvictingDatabase(Database):
             self.stale[key] = None  # a container or number the command may change in place
         return v
 
+    def evict(self, need: int, batch: int) -> tuple[int, int]:
+        """Evict the policy's victims until ``need`` bytes are freed or ``batch`` keys went (or no
+        victim is left); returns (bytes freed, keys evicted).
+
+        Each key goes as Redis's eviction removes it: everything ``_remove`` does (written out here,
+        one loop for the whole batch: this runs on nearly every write of a full cache), then WATCH,
+        the ``evicted`` event if enabled, and ``evicted_keys``. The policy hands out victims as
+        ``(stamp, key)`` pairs, best last (``Policy.victims``); a key whose ``lru`` stamp is no longer
+        ``stamp`` was read or replaced since it was ranked and is passed over (a None stamp: never)."""
+        policy = self.policy
+        victims = policy.victims
+        data = self.data
+        pop = data.pop
+        expires = self.expires
+        lru = self.lru
+        stamp_of = lru.get
+        volatile = policy.volatile
+        hooked = policy.hooks
+        ks = self.ks
+        notify = ks.notify_flags & ev.EVICTED
+        freed = evicted = 0
+        applied_freed = applied_evicted = 0  # what ``used``, ``removed`` and the stat already count
+        fruitless = 0  # refills in a row that evicted nothing: the policy finds no valid victim
+        while freed < need and evicted < batch:
+            if not victims:
+                self.used -= freed - applied_freed  # the policy may read the database while it ranks
+                self.removed += evicted - applied_evicted
+                ks.evicted_keys += evicted - applied_evicted
+                fruitless = fruitless + 1 if evicted == applied_evicted else 0
+                applied_freed, applied_evicted = freed, evicted
+                if fruitless > 8 or not policy.refill():
+                    return freed, evicted
+                victims = policy.victims
+                continue
+            stamp, key = victims.pop()
+            if stamp is not None and stamp_of(key) != stamp:
+                continue
+            if volatile and key not in expires:
+                continue
+            v = pop(key, None)
+            if v is None:
+                continue
+            lru.pop(key, None)
+            freed += KEY_ENTRY + ((len(key) + 48) & -16)
+            freed += ((len(v) + 48) & -16) if v.__class__ is bytes else self._uncharge(key, v)
+            if expires and expires.pop(key, None) is not None:
+                freed += EXPIRE_ENTRY
+            evicted += 1
+            if self.blocking_keys and key in self.blocking_keys:
+                ks.ready_keys[(self, key)] = None  # a blocked XREADGROUP learns its stream is gone
+            if hooked:
+                policy.delete(key)
+            if self.watched:
+                self.touch_watched(key)
+            if notify:
+                ks.emit(ev.EVICTED, b"evicted", key, self.index)
+        self.used -= freed - applied_freed
+        self.removed += evicted - applied_evicted
+        ks.evicted_keys += evicted - applied_evicted
+        return freed, evicted
+
 
 class PolicyDatabase(EvictingDatabase):
     """An EvictingDatabase whose lookups and writers also tell its eviction policy (insert / access /

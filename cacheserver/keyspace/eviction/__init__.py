@@ -1,6 +1,6 @@
 """Eviction under maxmemory: the policy registry and the evictor (Redis's performEvictions).
 
-Layout: ``base`` (the Policy interface: insert / access / delete / victim, and key sampling), one module
+Layout: ``base`` (the Policy interface: insert / access / delete / victim / refill, and key sampling), one module
 per policy (``noeviction``, ``lru``, ``lfu``, ``random_pick``, ``ttl``, ``fifo``, ``sieve``, ``s3fifo``),
 and here ``POLICIES`` (maxmemory-policy name -> policy class and scope) and ``Evictor``.
 
@@ -16,7 +16,10 @@ memory far past the limit for long.
 
 The gate runs before every write while maxmemory is set, so its common case (under the limit) is a
 handful of C-level calls: used memory is the databases' running totals summed (``Database.used``, kept
-by the writers), after re-estimating the containers marked stale, if any.
+by the writers), after re-estimating the containers marked stale, if any. A full cache evicts on nearly
+every write, so eviction is one call per command, not per key: ``EvictingDatabase.evict`` removes keys
+in one loop, taking them from the policy's ``victims`` (which ``Policy.refill`` chooses, 16 at a time
+for the sampled policies), and builds an ``evicted`` event only when that class is enabled.
 
 Deviation from Redis: the sampled policies keep a candidate pool per database rather than one pool
 across databases, and databases are visited in turn.
@@ -29,7 +32,6 @@ import time
 from typing import Any
 
 from cacheserver.errors import OOM
-from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.database import Database, EvictingDatabase, PolicyDatabase
 from cacheserver.keyspace.eviction.base import Policy
 from cacheserver.keyspace.eviction.fifo import FIFO
@@ -77,6 +79,7 @@ class Evictor:
     def __init__(self, server: Any, seed: int | None = None) -> None:
         self.server = server
         self.ks = server.keyspace
+        self.clients = server.clients  # each connected client counts CLIENT bytes
         self.rng = random.Random(seed)
         self.maxmemory = 0
         self.policy_name = ""
@@ -163,7 +166,7 @@ class Evictor:
     def _used(self) -> int:
         if self.live_stale:
             self.take_live()
-        used = STARTUP + CLIENT * len(self.server.clients)
+        used = STARTUP + CLIENT * len(self.clients)
         for db in self.live:
             if db.stale:
                 db.recharge_stale()
@@ -178,80 +181,80 @@ class Evictor:
 
     def overhead(self) -> int:
         """The part of used_memory that is not the values (MEMORY STATS overhead.total)."""
-        return STARTUP + CLIENT * len(self.server.clients)
+        return STARTUP + CLIENT * len(self.clients)
 
     # -- eviction ------------------------------------------------------------------------------------
 
     def check(self, c: Any, spec: Any, argv: list[bytes]) -> Any:
-        """The server gate: evict before a DENYOOM command, refuse it with OOM when that fails."""
+        """The server gate: evict before a DENYOOM command, refuse it with OOM when that fails.
+
+        Runs before every command while maxmemory is set, so the used-memory sum is written out here
+        and the eviction itself is one call per command (``perform_evictions``), not one per key."""
         db = c.db
         if db is not self.live_db:  # the database this command writes to must be counted
             if db not in self.live:
                 self.live.append(db)
             self.live_db = db
-        if spec.name in CROSS_DB or c.multi is not None:
+        if c.multi is not None or spec.name in CROSS_DB:
             self.live_stale = True  # it (or what it queues) may write elsewhere: list again next time
         if not spec.is_denyoom:
             if spec.name != "exec" or not c.multi or not any(s.is_denyoom for s, _ in c.multi):
                 return None
-        if self._used() <= self.maxmemory or self.perform_evictions():
+        if self.live_stale:
+            self.take_live()
+        used = STARTUP + CLIENT * len(self.clients)
+        for d in self.live:
+            if d.stale:
+                d.recharge_stale()
+            used += d.used
+        if used <= self.maxmemory or self.perform_evictions(EVICT_BATCH, used):
             return None
         return OOM
 
-    def perform_evictions(self, batch: int = EVICT_BATCH) -> bool:
-        """Evict until used memory is at most maxmemory; False when still over with nothing to evict."""
+    def perform_evictions(self, batch: int = EVICT_BATCH, used: int | None = None) -> bool:
+        """Evict until used memory is at most maxmemory; False when still over with nothing to evict.
+        ``used`` is the current used memory when the caller has just summed it."""
         limit = self.maxmemory
         if not limit:
             return True
-        used = self._used()
+        if used is None:
+            used = self._used()
         if used <= limit:
             return True
         if self.policy_name == "noeviction":
             return False
         dbs = self.live
-        if len(dbs) > 1:
-            dbs = [db for db in dbs if db.data]
+        if len(dbs) == 1:  # the common case: one database, one call evicts all it takes
+            db = dbs[0]
+            if db.policy is None:
+                return False
+            freed, evicted = db.evict(used - limit, batch)
+            return used - freed <= limit or evicted >= batch
+        dbs = [db for db in dbs if db.data and db.policy is not None]
         evicted = 0
         while used > limit:
             if evicted >= batch:
                 return True  # Redis's EVICT_RUNNING: the cron goes on, the command runs
-            found = self._victim(dbs)
-            if found is None:
+            freed = self._evict_one(dbs)
+            if freed is None:
                 return False
-            db, key = found
-            before = db.used
-            self.evict(db, key)
-            used -= before - db.used
+            used -= freed
             evicted += 1
         return True
 
-    def _victim(self, dbs: list[Database]) -> tuple[Database, bytes] | None:
-        """The next victim, taking the databases that hold keys in turn."""
+    def _evict_one(self, dbs: list[Database]) -> int | None:
+        """Evict one key, taking the databases that hold keys in turn; the bytes freed, or None."""
         n = len(dbs)
-        if n == 1:
-            db = dbs[0]
-            key = db.policy.victim() if db.policy is not None else None
-            return None if key is None or key not in db.data else (db, key)
         for i in range(n):
             j = (self.next_db + i) % n
             db = dbs[j]
-            if not db.data or db.policy is None:
+            if not db.data:
                 continue
-            key = db.policy.victim()
-            if key is not None and key in db.data:
+            freed, evicted = db.evict(1, 1)
+            if evicted:
                 self.next_db = j + 1
-                return db, key
+                return freed
         return None
-
-    def evict(self, db: Database, key: bytes) -> None:
-        """Remove one key as Redis's eviction does: WATCH sees it, ``evicted`` event, stat."""
-        db._remove(key)
-        if db.watched:
-            db.touch_watched(key)
-        ks = self.ks
-        ks.evicted_keys += 1
-        if ks.notify_flags & ev.EVICTED:
-            ks.emit(ev.EVICTED, b"evicted", key, db.index)
 
     # -- cron ----------------------------------------------------------------------------------------
 

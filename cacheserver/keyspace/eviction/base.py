@@ -4,9 +4,10 @@ One ``Policy`` object per database holds that database's policy state. A policy 
 told of every key the database creates (``insert``), reads or overwrites (``access``) and removes by any
 path (``delete``: DEL, expiry, eviction); its database is a ``PolicyDatabase``. A policy without hooks
 (LRU, random, TTL, noeviction) reads only what every database keeps anyway, the access stamps in
-``Database.lru`` and the deadlines in ``expires``, so its database pays nothing per access. The evictor
-calls ``victim`` for the next key to evict, then deletes that key through the database. Every call is
-O(1) or O(samples); FLUSHDB calls ``reset``, a policy chosen while keys exist ``rebuild``.
+``Database.lru`` and the deadlines in ``expires``, so its database pays nothing per access. The
+database's eviction loop takes the next victims from ``victims``, asking ``refill`` for more: by default
+that is one key, ``victim``'s; LRU, LFU and random choose 16 at a time. Every call is O(1) or
+O(samples); FLUSHDB calls ``reset``, a policy chosen while keys exist ``rebuild``.
 
 A ``volatile`` policy only ever names keys that have a TTL. Policies never delete keys themselves.
 
@@ -27,7 +28,7 @@ from typing import Any
 class Policy:
     """No state, no victim: the base of ``noeviction`` and of the sampled policies."""
 
-    __slots__ = ("db", "volatile", "evictor", "members")
+    __slots__ = ("db", "volatile", "evictor", "members", "victims")
 
     name = ""
     lfu = False  # the database's ``lru`` stamps hold LFU counters while this policy is active
@@ -39,6 +40,8 @@ class Policy:
         self.evictor = evictor
         # The keys this policy has taken in (hooked policies); a key missing here is new to it.
         self.members: Any = None
+        # The next victims as (stamp, key), best last: see ``refill``.
+        self.victims: list[tuple[int | None, bytes]] = []
 
     def rebuild(self) -> None:
         """Take every key of the database in, oldest first (a policy chosen while keys exist)."""
@@ -57,6 +60,17 @@ class Policy:
 
     def victim(self) -> bytes | None:
         return None
+
+    def refill(self) -> bool:
+        """Put the next victims in ``victims`` as ``(stamp, key)`` pairs, best last; False if there is
+        none. ``stamp`` is the key's ``Database.lru`` entry when it was chosen: the database passes a
+        key over if that changed (it was read since), or takes it regardless if ``stamp`` is None. A
+        key that is gone by then is passed over too. By default, one key: ``victim``'s."""
+        key = self.victim()
+        if key is None:
+            return False
+        self.victims.append((None, key))
+        return True
 
 
 class Sampler:
@@ -158,6 +172,7 @@ class SampledPolicy(Policy):
     def reset(self) -> None:
         self.pool = []
         self.sampler = Sampler()
+        self.victims = []
 
     def sample(self, source: dict) -> list[bytes]:
         ev = self.evictor

@@ -14,11 +14,13 @@ Volatile variants sample ``expires`` through the snapshot sampler.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from cacheserver.keyspace.eviction.base import KeyIndex, SampledPolicy
 
 LFU_INIT_VAL = 5
+BATCH = 16  # victims chosen per sample: each sample is maxmemory-samples x BATCH keys
 
 
 def minutes(now_ms: int) -> int:
@@ -104,3 +106,29 @@ class LFU(SampledPolicy):
             stamp = get(key)
             out.append(255 - LFU_INIT_VAL if stamp is None else 255 - decayed(stamp, now, decay))
         return out
+
+    def refill(self) -> bool:
+        """Rank ``maxmemory-samples x BATCH`` sampled keys by decayed counter (lowest first, then by
+        draw order) and make the ``BATCH`` lowest the next victims: Redis's rule (the least frequent
+        of ``maxmemory-samples`` keys per eviction) with the sampling done for 16 evictions at once."""
+        db = self.db
+        source = db.expires if self.volatile else db.data
+        if not source:
+            return False
+        ev = self.evictor
+        n = ev.samples * BATCH
+        if self.volatile:
+            chunk = self.sampler.draw(source, n, ev.rng, db.removed)
+        else:
+            chunk = self.index.draw(n, ev.rng)
+        stamps = list(map(db.lru.get, chunk, repeat(-1)))
+        now = minutes(db.ks.clock.now_ms)
+        decay = ev.lfu_decay_time
+        # Decremented this minute: no decay due, the counter is the low byte. A missing key ranks last.
+        counters = [
+            (s & 0xFF if s >> 8 == now else decayed(s, now, decay)) if s >= 0 else 256 for s in stamps
+        ]
+        best = sorted(range(len(chunk)), key=counters.__getitem__)[:BATCH]
+        best.reverse()
+        self.victims = list(zip(map(stamps.__getitem__, best), map(chunk.__getitem__, best), strict=True))
+        return True

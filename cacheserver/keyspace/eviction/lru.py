@@ -12,15 +12,15 @@ candidate pool becomes the ranked batch. With no more keys than a sample, every 
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import repeat
-from operator import add, mul
-from typing import Any
+from itertools import compress, repeat
+from operator import itemgetter, le
 
 from cacheserver.clock import LRU_CLOCK_MAX
 from cacheserver.keyspace.eviction.base import SampledPolicy
 
 BATCH = 16  # victims chosen per sample: each sample is maxmemory-samples x BATCH keys
+first = itemgetter(0)
+
 
 def idle_seconds(now: int, stamp: int) -> int:
     """Redis's estimateObjectIdleTime: the 24-bit clock wraps about every 194 days."""
@@ -28,20 +28,8 @@ def idle_seconds(now: int, stamp: int) -> int:
 
 
 class LRU(SampledPolicy):
-    __slots__ = ("chunk", "ranks", "next")
+    __slots__ = ()
     name = "lru"
-
-    def __init__(self, db: Any, volatile: bool, evictor: Any) -> None:
-        super().__init__(db, volatile, evictor)
-        self.chunk: list[bytes] = []  # the last sample
-        self.ranks: list[int] = []  # its idlest keys: stamp << shift | position in ``chunk``, ascending
-        self.next = 0  # the next rank to try
-
-    def reset(self) -> None:
-        super().reset()
-        self.chunk = []
-        self.ranks = []
-        self.next = 0
 
     def scores(self, keys: list[bytes]) -> list[float]:
         db = self.db
@@ -49,35 +37,16 @@ class LRU(SampledPolicy):
         get = db.lru.get
         return [idle_seconds(now, get(key, now)) for key in keys]
 
-    def victim(self) -> bytes | None:
+    def refill(self) -> bool:
+        """Rank a sample of ``maxmemory-samples x BATCH`` keys, spread evenly over the snapshot from
+        a random offset, by stamp (oldest first, then by position in the sample: a stable sort), and
+        make its ``BATCH`` idlest the next victims."""
         db = self.db
         source = db.expires if self.volatile else db.data
-        if not source:
-            return None
-        get = db.lru.get
-        for _ in range(8):
-            ranks = self.ranks
-            chunk = self.chunk
-            shift = len(chunk).bit_length()
-            mask = (1 << shift) - 1
-            i = self.next
-            while i < len(ranks):
-                rank = ranks[i]
-                i += 1
-                key = chunk[rank & mask]
-                if get(key) == rank >> shift and key in source:  # not read (nor removed) since
-                    self.next = i
-                    return key
-            if not self._sample(source):
-                return SampledPolicy.victim(self)  # across a wrap of the clock: by idle time
-        return None
-
-    def _sample(self, source: dict) -> bool:
-        """Draw ``samples x BATCH`` keys spread evenly over the snapshot from a random offset, and
-        rank the ``BATCH`` idlest; False if some stamp predates a wrap of the clock."""
-        db = self.db
-        ev = self.evictor
         size = len(source)
+        if not size:
+            return False
+        ev = self.evictor
         want = ev.samples * BATCH
         if size <= want:
             chunk = list(source)  # every key is a candidate: the choice is exact
@@ -90,17 +59,24 @@ class LRU(SampledPolicy):
                 keys = sampler._take(source, churn)
             step = len(keys) // want
             chunk = keys[int(ev.rng.random() * step) :: step]
-        n = len(chunk)
-        shift = n.bit_length()
-        # One C-level pass: rank = stamp << shift | position (a removed key's stamp is -1: it sorts
-        # first and is skipped); ints compare fast and never tie, so the order is by stamp, then by
-        # position in the sample.
-        ranks = sorted(map(add, map(mul, map(db.lru.get, chunk, repeat(-1)), repeat(1 << shift)), range(n)))
-        start = bisect_left(ranks, 0)
-        if ranks and ranks[-1] >> shift > db.ks.clock.lru:
-            self.ranks = []
-            return False
-        self.chunk = chunk
-        self.ranks = ranks[start : start + BATCH]
-        self.next = 0
+        stamps = list(map(db.lru.get, chunk, repeat(-1)))  # a key removed since the snapshot: -1
+        ranked = sorted(stamps)
+        now = db.ks.clock.lru
+        if ranked[-1] > now:  # some stamp predates a wrap of the 24-bit clock: rank by idle time
+            idle = [-idle_seconds(now, s) if s >= 0 else -LRU_CLOCK_MAX - 1 for s in stamps]
+            order = sorted(range(len(chunk)), key=idle.__getitem__)
+            gone = stamps.count(-1)  # they sort first
+            best = order[gone : gone + BATCH]
+            best.reverse()
+            self.victims = list(zip(map(stamps.__getitem__, best), map(chunk.__getitem__, best), strict=True))
+            return True
+        # The BATCH idlest, and any key as idle as the last of them: those stamped no later than the
+        # cut (removed keys too, stamped -1: the eviction loop passes them over). Idlest last; among
+        # equal stamps the first sampled last, as a stable sort by stamp would take them.
+        cut = ranked[min(ranked.count(-1) + BATCH, len(ranked)) - 1]
+        taken = list(map(le, stamps, repeat(cut)))
+        victims = list(zip(compress(stamps, taken), compress(chunk, taken), strict=True))
+        victims.reverse()
+        victims.sort(key=first, reverse=True)
+        self.victims = victims
         return True

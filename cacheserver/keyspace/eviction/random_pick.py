@@ -1,10 +1,16 @@
-"""allkeys-random / volatile-random: evict a uniformly random key (of those with a TTL, for volatile)."""
+"""allkeys-random / volatile-random: evict a uniformly random key (of those with a TTL, for volatile).
+
+Victims are drawn ``BATCH`` at a time (``refill``): the draws are independent and uniform whenever they
+are made, so drawing ahead changes nothing but the cost per eviction."""
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from cacheserver.keyspace.eviction.base import Policy, Sampler
+
+BATCH = 16  # victims drawn per refill
 
 
 class Random(Policy):
@@ -17,6 +23,7 @@ class Random(Policy):
 
     def reset(self) -> None:
         self.sampler = Sampler()
+        self.victims = []
 
     def victim(self) -> bytes | None:
         db = self.db
@@ -24,3 +31,12 @@ class Random(Policy):
         if not source:
             return None
         return self.sampler.draw(source, 1, self.evictor.rng, db.removed)[0]
+
+    def refill(self) -> bool:
+        db = self.db
+        source = db.expires if self.volatile else db.data
+        if not source:
+            return False
+        keys = self.sampler.draw(source, BATCH, self.evictor.rng, db.removed)
+        self.victims = list(zip(repeat(None), keys))
+        return True

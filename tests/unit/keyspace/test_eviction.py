@@ -379,3 +379,82 @@ def test_big_write_evicted_in_batches_then_by_cron() -> None:
     for _ in range(4):
         server.evictor.cron()
     assert server.evictor.used_memory() <= server.config["maxmemory"]
+
+
+def test_eviction_loop_accounts_as_remove_does() -> None:
+    """The eviction loop writes ``_remove`` out: every kind of value and TTL leaves no charge behind."""
+    from cacheserver.types.hash import Hash
+
+    server, clock = make_server("allkeys-random")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "abcdef")
+    db.replace_value(b"b", 12345)
+    db.replace_value(b"c", bytearray(b"raw"))
+    h = Hash()
+    h[b"f"] = b"v" * 50
+    db.set(b"d", h)
+    db.set_expire(b"a", clock.now_ms + 10_000)
+    db.set_expire(b"d", clock.now_ms + 10_000)
+    removed = db.removed
+    server.config.set_value("maxmemory", "1")
+    assert not server.evictor.perform_evictions()  # everything went, still over the baseline
+    assert (db.data, db.expires, db.lru, db.charged) == ({}, {}, {}, {})
+    assert db.used == 0
+    assert db.removed == removed + 6
+    assert server.keyspace.evicted_keys == 6
+
+
+def test_lru_passes_over_a_victim_read_after_it_was_ranked() -> None:
+    server, clock = make_server("allkeys-lru")
+    db = fill(server, clock, "abcde")
+    server.config.set_value("maxmemory", "100mb")
+    assert evict(server, 1) == [b"a"]  # b..e are ranked next, b first
+    db.lookup(b"b")  # read since: no longer the idlest
+    server.config.set_value("maxmemory", "100mb")
+    assert evict(server, 1) == [b"c"]
+
+
+def test_hooked_policy_forgets_evicted_keys() -> None:
+    server, clock = make_server("allkeys-lfu")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "abcd")
+    gone = evict(server, 2)
+    assert len(gone) == 2
+    assert sorted(db.policy.members) == sorted(db.data)
+
+
+def test_evicting_a_stream_wakes_its_blocked_readers() -> None:
+    server, clock = make_server("allkeys-random")
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, "a")
+    db.blocking_keys[b"a"] = {}
+    assert evict(server, 1) == [b"a"]
+    assert (db, b"a") in server.keyspace.ready_keys
+
+
+def test_no_event_built_when_evicted_events_are_off() -> None:
+    server, clock = make_server("allkeys-lru")
+    ks = server.keyspace
+    published: list[tuple[bytes, bytes]] = []
+    ks.publish = lambda channel, message: published.append((channel, message)) or 1
+    ks.notify_flags = ev.KEYEVENT | ev.EXPIRED  # events on, but not the evicted class
+    server.config.set_value("maxmemory", "100mb")
+    fill(server, clock, "abc")
+    assert len(evict(server, 2)) == 2
+    assert published == []
+    assert ks.evicted_keys == 2
+
+
+def test_gate_evicts_before_each_write_of_a_full_cache() -> None:
+    """One key in, one key out: the gate evicts as much as the write before it added."""
+    server, clock = make_server("allkeys-lru", samples=5)
+    server.config.set_value("maxmemory", "100mb")
+    db = fill(server, clock, ["k%03d" % i for i in range(200)], step_ms=0)
+    limit_to(server, 0)
+    before = server.keyspace.evicted_keys
+    for i in range(300):
+        db.set(b"n%03d" % i, b"v" * 10)
+        assert server.evictor.perform_evictions()
+        assert server.evictor.used_memory() <= server.config["maxmemory"]
+    assert server.keyspace.evicted_keys - before == 300
+    assert len(db) == 200
