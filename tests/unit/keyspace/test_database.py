@@ -248,3 +248,42 @@ def test_type_name() -> None:
     assert type_name(bytearray()) == "string"
     assert type_name(3) == "string"
     assert type_name(object()) == "none"
+
+
+# -- MSET's batched write -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([b"a", b"b", b"c", b"k" * 5000]), st.binary(max_size=40) | st.just(b"v" * 5000)),
+             min_size=1, max_size=8),
+    st.dictionaries(st.sampled_from([b"a", b"b", b"c"]), st.sampled_from(["str", "int", "ttl", "hash"])),
+)
+def test_set_pairs_matches_set_in_order(pairs: list[tuple[bytes, bytes]], before: dict[bytes, str]) -> None:
+    """MSET's batched path leaves the same values, TTLs, stamps and memory charge as one ``set`` per pair
+    (repeated keys, keys holding other types or a TTL, values too long for the size table)."""
+    from cacheserver.types.hash import Hash
+
+    states = []
+    for batched in (False, True):
+        clock = ManualClock()
+        ks = Keyspace(clock, databases=1)
+        db = ks.dbs[0]
+        for key, kind in before.items():
+            if kind == "hash":
+                h = Hash()
+                h[b"f"] = b"v"
+                db.set(key, h)
+            else:
+                db.set(key, 12345 if kind == "int" else b"old value")
+            if kind == "ttl":
+                db.set_expire(key, clock.now_ms + 10_000)
+        clock.advance(5000)
+        argv = [b"mset"] + [x for pair in pairs for x in pair]
+        if batched:
+            db.set_pairs(argv)
+        else:
+            for key, value in pairs:
+                db.set(key, value)
+        states.append((dict(db.data), dict(db.expires), dict(db.lru), db.used))
+    assert states[0] == states[1]
