@@ -6,7 +6,7 @@ LFU) cannot do. The sketch is 4 rows of ``width`` 8-bit counters saturating at 1
 counters; a byte each is simpler and as fast); a key's estimate is the smallest of its 4 counters. An
 access raises only the key's counters that equal that minimum (conservative update: the others already
 over-count it through collisions), which keeps collision noise well below the signal of a key at the
-eviction boundary. Every ``AGING`` x ``width`` counted accesses (about 16x the keys held) all counters
+eviction boundary. Every ``AGING`` x ``width`` counted accesses (16x-32x the keys held) all counters
 are halved, so old popularity fades (TinyLFU's reset) and a shifted popular set takes over.
 
 A held key's worth is its estimate capped by its idle time: idle for ``idle`` counted accesses, a key
@@ -42,7 +42,7 @@ from zlib import crc32
 from cacheserver.keyspace.eviction.base import POOL_SIZE, KeyIndex, SampledPolicy
 
 COUNTER_MAX = 15
-AGING = 2  # counted accesses between two halvings, per sketch column (x width: about 16x the keys)
+AGING = 2  # counted accesses between two halvings, per sketch column (x width: 16x-32x the keys)
 WINDOW = 0.01  # fraction of the keys that may wait as newcomers before admission contests start
 MIN_WIDTH = 64
 STALE = 2  # see ``worth``
