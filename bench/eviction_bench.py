@@ -24,8 +24,9 @@ maxmemory is fixed per lane so that the server holds ``--cache`` keys: the lane 
 limit and corrects maxmemory by the per-key cost until it holds ``--cache`` keys. Redis's used_memory
 also counts client buffers, which move, so during the replay every lane's DBSIZE is sampled (after a GET,
 where it changes nothing: Redis has evicted before that GET already, ours evicts before writes only) and,
-with ``--hold`` (the default), maxmemory is corrected by the per-key cost when the key count drifts by
-more than 0.5%. The mean, minimum and maximum keys held are printed for every lane.
+unless ``--no-hold``, maxmemory is nudged by half the per-key cost times the shortfall when the key
+count drifts by more than ``DRIFT`` (0.2%). The mean, minimum and maximum keys held, and the number of
+corrections, are printed for every lane.
 
 Traces (seeded): Zipf alpha 0.8 / 1.0 / 1.2 over ``--keys`` keys (popular keys spread over the name
 space); ``scan`` (Zipf 1.0 with a burst of ``requests / 5`` one-time keys in the middle); ``shift`` (Zipf
