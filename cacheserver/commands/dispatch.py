@@ -51,13 +51,11 @@ class Dispatcher:
         server = self.server
         slow_ns = server.slowlog_threshold_ns
         perf_ns = _perf_ns
-        n = len(requests)
         i = start
         # One clock read per command: a command's time runs from the end of the previous one, so it
         # includes its own lookup and checks (a few hundred ns) and the clock is read half as often.
         t0 = perf_ns()
-        while i < n:
-            argv = requests[i]
+        for argv in requests[start:] if start else requests:
             i += 1
             spec = by_name.get(argv[0])
             if spec is None:
@@ -65,10 +63,10 @@ class Dispatcher:
                 if spec is None:
                     self._reject(c, out, errors.unknown_command(argv), None)
                     continue
-            arity = spec.arity
-            if arity != len(argv):
-                # Only commands of variable arity (containers among them: -2) get here.
+            if (len(argv) - spec.argc_min) & spec.argc_mask:
+                # A wrong argument count, or a container (CONFIG, CLIENT...) to resolve: see compile_arity.
                 argc = len(argv)
+                arity = spec.arity
                 if arity > 0 or argc < -arity:
                     self._reject(c, out, errors.wrong_arity(spec.fullname), spec)
                     continue

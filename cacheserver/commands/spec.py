@@ -61,7 +61,9 @@ class CommandSpec:
     __slots__ = (
         "name",
         "fullname",
-        "arity",
+        "_arity",
+        "argc_min",
+        "argc_mask",
         "flags",
         "first_key",
         "last_key",
@@ -115,6 +117,7 @@ class CommandSpec:
     ) -> None:
         self.name = name.lower()
         self.fullname = self.name
+        self.subcommands: dict[bytes, CommandSpec] | None = None
         self.arity = arity
         self.flags = tuple(flags.split())
         self.first_key, self.last_key, self.key_step = keys
@@ -131,7 +134,6 @@ class CommandSpec:
         self.deprecated_since = deprecated_since
         self.replaced_by = replaced_by
         self.handler: Handler | None = None
-        self.subcommands: dict[bytes, CommandSpec] | None = None
         self.parent: CommandSpec | None = None
         self.calls = 0
         self.total_ns = 0
@@ -168,6 +170,28 @@ class CommandSpec:
             if c not in cats:
                 cats.append(c)
         return tuple(cats)
+
+    @property
+    def arity(self) -> int:
+        return self._arity
+
+    @arity.setter
+    def arity(self, arity: int) -> None:
+        self._arity = arity
+        self.compile_arity()
+
+    def compile_arity(self) -> None:
+        """Fold the arity into the dispatcher's one test: ``(argc - argc_min) & argc_mask`` is 0 exactly
+        when ``argc`` may run this spec directly. Fixed arity N: argc == N. Variable arity -N: argc >= N
+        (a mask of the bits above 2**40, so a negative difference is caught). A container runs itself
+        only as a bare ``COMMAND`` (arity -1, one argument); anything else resolves a subcommand."""
+        a = self._arity
+        if self.subcommands is not None:
+            self.argc_min, self.argc_mask = (1 if a == -1 else 0), -1
+        elif a >= 0:
+            self.argc_min, self.argc_mask = a, -1
+        else:
+            self.argc_min, self.argc_mask = -a, -(1 << 40)
 
     def has(self, flag: str) -> bool:
         return flag in self.flags

@@ -29,6 +29,7 @@ class CommandTable:
                 self.add(parent)
             if parent.subcommands is None:
                 parent.subcommands = {}
+                parent.compile_arity()
                 if parent.handler is None:
                     parent.handler = _container_handler(parent)
             spec.parent = parent
@@ -38,6 +39,7 @@ class CommandTable:
         if existing is not None and existing.subcommands is not None:
             # A container declared after its subcommands: keep the subcommands.
             spec.subcommands = existing.subcommands
+            spec.compile_arity()
             for sub in spec.subcommands.values():
                 sub.parent = spec
             if spec.handler is None:
