@@ -28,6 +28,7 @@ authenticated client, as Redis does.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import hiredis
@@ -59,6 +60,7 @@ def _has_big_count(data: bytes) -> bool:
 # Chunks up to this size have all their arguments type-checked by joins (a copy of the chunk).
 _JOIN_CHECK_MAX = 64 * 1024
 _join = b"".join
+_chain = itertools.chain.from_iterable
 _min = min
 # Headers hiredis turns into something that passes for a bulk argument or a request: a simple string,
 # a big number or a verbatim string reads as bytes; a set, a push or an attribute as a list, a map as
@@ -235,8 +237,9 @@ class RequestReader:
         got = out[first:] if first else out
         if at_boundary and len(data) <= _JOIN_CHECK_MAX:
             # A few C calls check the whole chunk: no request is empty ('*0', or a top-level '$0' read
-            # as an empty string) or has no length (a top-level nil or number), and join() refuses any
-            # request that is not a list and any argument that is not bytes (a nested array, a nil).
+            # as an empty string) or has no length (a top-level nil or number), and one join() over
+            # all the arguments refuses any that is not bytes (a nested array, a nil) and any request
+            # that is not a list (a top-level string chains as ints).
             try:
                 if len(got) == 1:  # one request (no pipelining): the same checks without map()
                     req = got[0]
@@ -245,7 +248,7 @@ class RequestReader:
                         if not suspect or bulk_array(req) == data:
                             return out
                 elif _min(map(len, got)):
-                    _join(map(_join, got))
+                    _join(_chain(got))
                     if not suspect or _join(map(bulk_array, got)) == data:
                         return out
             except (TypeError, ValueError):
