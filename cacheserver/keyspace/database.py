@@ -37,7 +37,7 @@ from functools import partial
 from typing import Any
 
 from cacheserver.clock import Clock
-from cacheserver.errors import WRONGTYPE
+from cacheserver.errors import NOT_INTEGER, OVERFLOW, WRONGTYPE
 from cacheserver.keyspace import expiry
 from cacheserver.keyspace import notifications as ev
 from cacheserver.keyspace.memory import (
@@ -50,7 +50,7 @@ from cacheserver.keyspace.memory import (
     value_size,
 )
 from cacheserver.keyspace.scan import ScanCursors
-from cacheserver.numbers import parse_ll
+from cacheserver.numbers import LLONG_MAX, LLONG_MIN, parse_ll
 from cacheserver.types.hash import Hash
 from cacheserver.types.list import List
 from cacheserver.types.set import Set
@@ -242,7 +242,8 @@ class Database:
         data = self.data
         old = data.get(key)
         if old.__class__ is bytes and value.__class__ is bytes:  # the commonest write: string over string
-            self.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            if len(value) != len(old):
+                self.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
             data[key] = value
         else:
             if old is None:
@@ -304,16 +305,58 @@ class Database:
         self.lru.update(dict.fromkeys(pairs, self.ks.clock.lru))
         self.used += delta
 
+    def incr_by(self, key: bytes, delta: int) -> int:
+        """INCRBY's read-modify-write (``incrDecrCommand``): the stored integer becomes an ``int``, a
+        missing key starts from 0, the TTL is kept; returns the new value. A live ``int`` without a TTL,
+        the state of any counter after its first increment, is updated here without further calls."""
+        data = self.data
+        old = data.get(key)
+        if old.__class__ is not int or (self.expires and key in self.expires):
+            return self._incr_by(key, delta)
+        new = old + delta
+        if new > LLONG_MAX or new < LLONG_MIN:
+            raise OVERFLOW
+        data[key] = new
+        if not (old > SMALL_INT_MAX and new > SMALL_INT_MAX):  # the charge may cross the shared-int range
+            self._recharge_int(key, old, new)
+        self.lru[key] = self.ks.clock.lru
+        if self.watched:
+            self.touch_watched(key)
+        return new
+
+    def _incr_by(self, key: bytes, delta: int) -> int:
+        v = self.lookup(key)
+        if v is None:
+            self.set(key, delta)
+            return delta
+        cls = v.__class__
+        if cls is int:
+            old = v
+        elif cls is bytes or cls is bytearray:
+            old = parse_ll(v)
+            if old is None:
+                raise NOT_INTEGER
+        else:
+            raise WRONGTYPE
+        new = old + delta
+        if new > LLONG_MAX or new < LLONG_MIN:
+            raise OVERFLOW
+        self.replace_value(key, new)
+        return new
+
+    def _recharge_int(self, key: bytes, old: int, new: int) -> None:
+        if (SMALL_INT_MIN <= new <= SMALL_INT_MAX) is not (SMALL_INT_MIN <= old <= SMALL_INT_MAX):
+            size = int_size(new)
+            self.used += size - self.charged.get(key, int_size(old))
+            self.charged[key] = size
+
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (INCR's result, a conversion)."""
         data = self.data
         old = data[key]
         if old.__class__ is int and value.__class__ is int:
             data[key] = value  # counters: the charge changes only when leaving or entering small ints
-            if (SMALL_INT_MIN <= value <= SMALL_INT_MAX) is not (SMALL_INT_MIN <= old <= SMALL_INT_MAX):
-                size = int_size(value)
-                self.used += size - self.charged.get(key, int_size(old))
-                self.charged[key] = size
+            self._recharge_int(key, old, value)
             if self.watched:
                 self.touch_watched(key)
             return
@@ -581,6 +624,8 @@ class EvictingDatabase(Database):
         if v is not None and v.__class__ is not bytes:
             self.stale[key] = None  # a container or number the command may change in place
         return v
+
+    incr_by = Database._incr_by  # through ``lookup``: marks the counter stale, or tells the policy
 
     def evict(self, need: int, batch: int) -> tuple[int, int]:
         """Evict the policy's victims until ``need`` bytes are freed or ``batch`` keys went (or no
