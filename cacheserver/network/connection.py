@@ -79,16 +79,30 @@ class ClientConnection(asyncio.Protocol):
         if c is None or c.closed:
             return
         server = self.server
-        server.clock.refresh()
-        server.stats.net_input_bytes += len(data)
+        c.last_ms = server.clock.refresh()
+        stats = server.stats
+        stats.net_input_bytes += len(data)
         reader = self.reader
         requests = reader.feed(data)
-        c.last_ms = server.clock.now_ms
         if c.pending is not None:
             # Blocked or paused: keep the order; the requests run when the client is resumed.
             c.pending.extend(requests)
-        elif requests and self.run_batch(requests):
-            return
+        elif requests:
+            # ``run_batch`` written out, as this runs once per read
+            out = self.batch = bytearray()
+            try:
+                server.dispatcher.run(c, requests, out)
+            finally:
+                self.batch = None
+            if out:
+                if self.pending is None:
+                    stats.net_output_bytes += len(out)
+                    self.transport.write(out)  # type: ignore[union-attr]
+                else:
+                    self.write(out)
+            if c.close_after_reply:
+                self.close()
+                return
         if reader.error is not None:
             # Redis parses nothing of a blocked client's input: the error comes after its pending
             # requests ran (``resume``); only the query buffer limit closes the client at once.

@@ -51,12 +51,6 @@ _BOUNDARY_PROBE = b"*0\r\n"
 _find_big_count = re.compile(rb"\*[0-9]{8}").search
 
 
-def _has_big_count(data: bytes) -> bool:
-    if data.find(42, 1) < 0:  # one header, at the start (memchr): no regex for a lone request
-        head = data[1:9]
-        return len(head) == 8 and head.isdigit()
-    return _find_big_count(data) is not None
-
 # Chunks up to this size have all their arguments type-checked by joins (a copy of the chunk).
 _JOIN_CHECK_MAX = 64 * 1024
 _join = b"".join
@@ -65,14 +59,7 @@ _min = min
 # Headers hiredis turns into something that passes for a bulk argument or a request: a simple string,
 # a big number or a verbatim string reads as bytes; a set, a push or an attribute as a list, a map as
 # a dict. Redis refuses them all ("expected '$'"), so a chunk that has one goes to the Python parser.
-# The exact search is slow (a candidate at every CRLF): a chunk that lacks all seven bytes skips it,
-# tested with memchr (``int in bytes``; ``bytes in bytes`` takes a slower general search).
-_find_hidden_type = re.compile(rb"\r\n[+(=~>|%]").search
-
-
-def _may_hide_types(data: bytes) -> bool:
-    # the seven bytes of _find_hidden_type's class: + ( = ~ > | %
-    return 43 in data or 40 in data or 61 in data or 126 in data or 62 in data or 124 in data or 37 in data
+_find_hidden_type = re.compile(rb"\r\n[+(=~>|%]").search  # its seven bytes: + ( = ~ > | %
 
 
 class UnexpectedByte(ProtocolError):
@@ -216,13 +203,21 @@ class RequestReader:
                 return out
             self._parse(data, out)
             return out
-        if not self.authenticated or _has_big_count(data):
+        if data.find(42, 1) < 0:  # one header, at the start (memchr): no regex for a lone request
+            big = len(data) > 8 and data[1:9].isdigit()
+        else:
+            big = _find_big_count(data) is not None
+        if big or not self.authenticated:
             self._parse(data, out)
             return out
         # A CRLF followed by one of the seven bytes is a header hiredis would misread, or (far more
         # often) a bulk argument that starts with that byte ('XADD s MAXLEN ~ ...'): such a chunk is
-        # accepted only if it is exactly the multibulk encoding of what hiredis read.
-        suspect = _may_hide_types(data) and _find_hidden_type(data) is not None
+        # accepted only if it is exactly the multibulk encoding of what hiredis read. The exact
+        # search is slow (a candidate at every CRLF): a chunk that lacks all seven bytes skips it,
+        # tested with memchr (``int in bytes``; ``bytes in bytes`` takes a slower general search).
+        suspect = (
+            43 in data or 40 in data or 61 in data or 126 in data or 62 in data or 124 in data or 37 in data
+        ) and _find_hidden_type(data) is not None
         r = self._hiredis
         r.feed(data)
         first = len(out)
