@@ -2,7 +2,8 @@
 
 Rules: a hash that loses its last field is deleted (``del`` notified after the command's own event);
 every write checks the listpack limits from the configuration at that moment (``Hash.note_write``);
-in-place changes tell WATCH through ``db.signal_modified``. Arguments are checked in Redis's order, so
+in-place changes tell WATCH through ``db.signal_modified`` (the one-field HSET path only touches WATCH and
+leaves the size re-estimate to the memory sweep, as list writes do). Arguments are checked in Redis's order, so
 the first error reported is Redis's.
 """
 
@@ -110,7 +111,8 @@ def hset(c: Any, argv: list[bytes]) -> int:
         key = argv[1]
         h = db.lookup(key)
         if h.__class__ is Hash:
-            db.signal_modified(key)
+            if db.watched:  # no stale mark: the memory sweep re-estimates hashes (as lists)
+                db.touch_watched(key)
             field = argv[2]
             value = argv[3]
             added = 0 if field in h else 1

@@ -4,9 +4,10 @@ as Redis 7.0's t_set.c.
 Rules: a set that loses its last member is deleted (``del`` notified after the command's own event);
 every write checks the intset rules with the ``set-max-intset-entries`` of that moment; sets built by
 the *STORE commands are encoded as Redis encodes a set built by adding members one by one; in-place
-changes tell WATCH through ``db.signal_modified``. Reply order follows Redis where it is defined:
-intsets are listed in ascending order. Keys are looked up in Redis's order, so the first error (or the
-early empty answer of SINTER on a missing key) is Redis's.
+changes tell WATCH through ``db.signal_modified`` (the one-member SADD and SPOP paths only touch WATCH
+and leave the size re-estimate to the memory sweep, as list writes do). Reply order follows Redis where
+it is defined: intsets are listed in ascending order. Keys are looked up in Redis's order, so the first
+error (or the early empty answer of SINTER on a missing key) is Redis's.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def sadd(c: Any, argv: list[bytes]) -> int:
             s.snapshot.append(member)
         if s.intset:
             s.note_added((member,), _max_intset(c))
-        db.signal_modified(key)
+        if db.watched:  # no stale mark: the memory sweep re-estimates sets (as lists)
+            db.touch_watched(key)
         ks = db.ks
         ks.dirty += 1
         if ks.notify_flags:
@@ -177,13 +179,18 @@ def spop(c: Any, argv: list[bytes]) -> Any:
         return None
     if s.__class__ is not Set:
         raise WRONGTYPE
-    member = s.pop_random()
+    member = s.random_member()
+    s.remove(member)
     ks = db.ks
     ks.dirty += 1
-    db.signal_modified(key)
     if ks.notify_flags:
         ks.emit(ev.SET, b"spop", key, db.index)
-    _delete_if_empty(db, key, s)
+    if not s:
+        db.delete(key)
+        if ks.notify_flags:
+            ks.emit(ev.GENERIC, b"del", key, db.index)
+    elif db.watched:  # no stale mark: the memory sweep re-estimates sets (as lists)
+        db.touch_watched(key)
     return member
 
 
