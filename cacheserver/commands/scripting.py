@@ -93,8 +93,25 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, ro: bool) -> Any:
     else:
         _, script = eng.create_script(argv[1])
     flags = script.flags
+    oom = False
+    if c.server.evictor.maxmemory and eng.out_of_memory():
+        if flags is not None:
+            if "allow-oom" not in flags and "no-writes" not in flags:
+                return _reject_oom(c, argv)
+        else:
+            oom = True  # compat mode: the script's first DENYOOM command is refused instead
     read_only = ro if flags is None else _read_only(flags, ro)
-    return eng.run_script(c, script.function, script.name, numkeys, read_only, True, argv)
+    return eng.run_eval(c, script, numkeys, read_only, argv, oom)
+
+
+def _reject_oom(c: Any, argv: list[bytes]) -> CommandError:
+    """A script declaring flags (or a function) that may write, while out of memory: refused before it
+    runs, as Redis's processCommand refuses a DENYOOM command (rejected, not called)."""
+    spec = c.server.table.lookup(argv[0])
+    spec.rejected_calls += 1
+    spec.calls -= 1  # the dispatcher counts the call after the handler returns; a rejection is no call
+    c.server.count_error_reply(errors.OOM)
+    return errors.OOM
 
 
 @command(
@@ -159,6 +176,9 @@ def _fcall(c: Any, argv: list[bytes], ro: bool) -> Any:
     if fn is None:
         raise _FUNCTION_NOT_FOUND
     numkeys = _numkeys(argv, _BAD_NUMKEYS)
+    if c.server.evictor.maxmemory and eng.out_of_memory():
+        if "allow-oom" not in fn.flags and "no-writes" not in fn.flags:
+            return _reject_oom(c, argv)
     read_only = _read_only(fn.flags, ro)
     return eng.run_script(c, fn.callback, fn.name.decode("utf-8", "surrogateescape"), numkeys, read_only, False, argv)
 

@@ -24,6 +24,7 @@ from typing import Any
 from lupa import lua51
 
 from cacheserver.commands.spec import SKIP_SLOWLOG
+from cacheserver import errors
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import ClientState
 from cacheserver.scripting import libs
@@ -38,6 +39,7 @@ _monotonic = time.monotonic
 _perf_ns = time.perf_counter_ns
 
 HOOK_INSTRUCTIONS = 100000
+MAX_RUNNER_KEYS = 16  # EVAL calls with more keys take the generic run (no runner per numkeys)
 
 BUSY_EVAL = CommandError("Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", "BUSY")
 BUSY_FUNCTION = CommandError(
@@ -58,6 +60,8 @@ _UNKNOWN = b"ERR Unknown Redis command called from script"
 _ARITY = b"ERR Wrong number of args calling Redis command from script"
 _NOSCRIPT = b"ERR This Redis command is not allowed from script"
 _READONLY = b"ERR Write commands are not allowed from read-only scripts."
+_READONLY_ERROR = CommandError("Write commands are not allowed from read-only scripts.")
+_OOM = errors.OOM.text.encode()
 
 
 def sha1hex(body: bytes) -> bytes:
@@ -85,7 +89,7 @@ def _lua_arg(v: Any) -> bytes | None:
 class ScriptRun:
     """The script running now (Redis's scriptRunCtx)."""
 
-    __slots__ = ("caller", "name", "eval_mode", "read_only", "wrote", "kill", "start", "busy", "argv", "resp")
+    __slots__ = ("caller", "name", "eval_mode", "read_only", "wrote", "kill", "start", "busy", "argv", "resp", "oom")
 
     def __init__(self, caller: Any, name: str, eval_mode: bool, read_only: bool, argv: list[bytes]) -> None:
         self.caller = caller
@@ -98,19 +102,21 @@ class ScriptRun:
         self.busy = False
         self.argv = argv
         self.resp = 2
+        self.oom = False  # out of memory when the script started (Redis's pre_command_oom_state)
 
 
 class Script:
     """A cached EVAL script: its body, compiled function, shebang flags (None: no shebang) and the name
     its errors give (the sha1 as text)."""
 
-    __slots__ = ("body", "function", "flags", "name")
+    __slots__ = ("body", "function", "flags", "name", "runners")
 
     def __init__(self, body: bytes, function: Any, flags: frozenset[str] | None, name: str = "") -> None:
         self.body = body
         self.function = function
         self.flags = flags
         self.name = name
+        self.runners: dict[int, Any] = {}  # numkeys -> the prelude's runner for it (EVAL's fast path)
 
 
 class ScriptEngine:
@@ -123,6 +129,7 @@ class ScriptEngine:
         # redis.call's fast path: command name as a script wrote it -> (spec, arity, is_write), filled by
         # the full path once a plain command passed its checks (names, not arguments: a bounded set).
         self._fast: dict[bytes, tuple[Any, int, bool]] = {}
+        self._eval_run = ScriptRun(None, "", True, False, [])
         self._dispatch = server.dispatcher.call
         self._start_runtime()
 
@@ -168,6 +175,7 @@ class ScriptEngine:
         self._run_eval = api[b"run_eval"]
         self._run_function = api[b"run_function"]
         self._run_load = api[b"run_load"]
+        self._runner = api[b"runner"]
         self.is_function = api[b"is_function"]
         self._pack = api[b"pack"]
         self._table_from = lua.table_from
@@ -216,12 +224,68 @@ class ScriptEngine:
 
     # -- running -------------------------------------------------------------------------------------
 
-    def run_script(
-        self, c: Any, func: Any, name: str, numkeys: int, read_only: bool, eval_mode: bool, argv: list[bytes]
+    def run_eval(
+        self, c: Any, script: Script, numkeys: int, read_only: bool, argv: list[bytes], oom: bool = False
     ) -> Any:
-        """Run ``func`` with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV."""
+        """EVAL/EVALSHA: run a cached script with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV.
+
+        The script's runner for this number of keys takes exactly the call's arguments; the run's
+        state object is reused (a script cannot start another one)."""
+        runner = script.runners.get(numkeys)
+        if runner is None:
+            if numkeys > MAX_RUNNER_KEYS:
+                return self.run_script(c, script.function, script.name, numkeys, read_only, True, argv, oom)
+            runner = script.runners[numkeys] = self._runner(script.function, numkeys)
+        server = self.server
+        run = self._eval_run
+        run.caller = c
+        run.name = script.name
+        run.read_only = read_only
+        run.wrote = False
+        run.kill = None
+        run.start = _monotonic()
+        run.argv = argv
+        run.resp = 2
+        run.oom = oom
+        self.run = run
+        sc = self._client
+        if sc is not None and sc.resp == 2:
+            sc.db = c.db
+        else:
+            self.script_client(c)
+        blocking = server.blocking
+        blocking.depth += 1  # blocking.atomic() inlined: this is the EVALSHA hot path
+        try:
+            value = runner(*argv[3:])
+        finally:
+            blocking.depth -= 1
+            self.run = None
+            if run.busy:
+                run.busy = False
+                server.remove_gate(self._busy_gate)
+        cls = value.__class__
+        if cls is bytes or cls is int:
+            return value
+        if cls is tuple:
+            return self.error_reply(value[1], run.name)
+        return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
+
+    def run_script(
+        self,
+        c: Any,
+        func: Any,
+        name: str,
+        numkeys: int,
+        read_only: bool,
+        eval_mode: bool,
+        argv: list[bytes],
+        oom: bool = False,
+    ) -> Any:
+        """Run ``func`` with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV; ``oom``: the server was
+        out of memory when the script started (its first DENYOOM command is refused)."""
         server = self.server
         run = self.run = ScriptRun(c, name, eval_mode, read_only, argv)
+        run.oom = oom
         sc = self._client
         if sc is not None and sc.resp == 2:
             sc.db = c.db
@@ -244,6 +308,11 @@ class ScriptEngine:
             return self.error_reply(value[1], name)
         return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
 
+    def out_of_memory(self) -> bool:
+        """Before a script under maxmemory: evict what it takes; True when still over the limit
+        (Redis's pre_command_oom_state, from performEvictions before every command)."""
+        return not self.server.evictor.perform_evictions()
+
     def error_reply(self, e: Any, name: str) -> CommandError:
         """A failed run's error table -> Redis's ``-<err> script: <name>, on <source>:<line>.``."""
         if e.__class__ is not _LuaTable:
@@ -265,43 +334,53 @@ class ScriptEngine:
         The common case (a known plain command, right arity, string arguments, a script that may run it)
         is checked inline against the facts cached per command name; anything else takes
         ``_run_command``, which makes every check of Redis's scriptCall in its order."""
+        try:
+            spec, arity, write, denyoom = self._fast[args[0]]
+        except (KeyError, IndexError, TypeError):  # not a cached name (nor a string, nor any argument)
+            return self._call_slow(args)
+        n = len(args)
         run = self.run
-        fast = self._fast.get(args[0]) if args and args[0].__class__ is bytes else None
-        if fast is not None:
-            arity = fast[1]
-            n = len(args)
-            if (n != arity) if arity > 0 else (n < -arity):
-                fast = None  # the full path reports it, after the argument checks that come first
-        if fast is None or run is None or run.caller is None:
-            reply = self._run_command(args)
+        if ((n != arity) if arity > 0 else (n < -arity)) or run is None or run.caller is None:
+            return self._call_slow(args)  # the full path reports it, after the checks that come first
+        for a in args:
+            if a.__class__ is not bytes:
+                argv = self._argv(args)
+                break
         else:
-            spec, arity, write = fast
-            for a in args:
-                if a.__class__ is not bytes:
-                    argv = self._argv(args)
-                    break
-            else:
-                argv = list(args)
-            if write:
-                if run.read_only:
-                    raise ScriptError(_READONLY)
-                run.wrote = True
-            # Dispatcher.call inlined (the same stats and slow log): one frame less per redis.call.
-            t0 = _perf_ns()
-            try:
-                reply = spec.handler(self._client, argv)
-            except CommandError as e:
-                spec.failed_calls += 1
-                self.server.count_error_reply(e)
-                raise ScriptError(e.text.encode("utf-8", "surrogateescape")) from None
-            except Exception:
-                reply = self.server.dispatcher._bug(spec, argv)
-            finally:
-                dt = _perf_ns() - t0
-                spec.calls += 1
-                spec.total_ns += dt
-                if dt > self.server.slowlog_threshold_ns and SKIP_SLOWLOG not in spec.flags:
-                    self.server.slowlog_add(self._client, argv, dt)
+            argv = list(args)
+        if write:
+            if run.read_only:
+                self._reject(spec, _READONLY_ERROR)
+                raise ScriptError(_READONLY)
+            if denyoom and run.oom and not run.wrote:
+                self._reject(spec, errors.OOM)
+                raise ScriptError(_OOM)
+            run.wrote = True
+        # Dispatcher.call inlined (the same stats and slow log): one frame less per redis.call.
+        t0 = _perf_ns()
+        try:
+            reply = spec.handler(self._client, argv)
+        except CommandError as e:
+            spec.failed_calls += 1
+            self.server.count_error_reply(e)
+            raise ScriptError(e.text.encode("utf-8", "surrogateescape")) from None
+        except Exception:
+            reply = self.server.dispatcher._bug(spec, argv)
+        dt = _perf_ns() - t0
+        spec.calls += 1
+        spec.total_ns += dt
+        if dt > self.server.slowlog_threshold_ns and SKIP_SLOWLOG not in spec.flags:
+            self.server.slowlog_add(self._client, argv, dt)
+        cls = reply.__class__
+        if cls is bytes or cls is int:
+            return reply
+        return self._lua_reply(reply)
+
+    def _call_slow(self, args: tuple) -> Any:
+        return self._lua_reply(self._run_command(args))
+
+    def _lua_reply(self, reply: Any) -> Any:
+        """A command's reply for redis.call: errors raised into Lua, the rest converted."""
         cls = reply.__class__
         if cls is bytes or cls is int:
             return reply
@@ -316,6 +395,11 @@ class ScriptEngine:
             else:
                 return self._pack(*reply)  # a flat array: cheaper than lupa's generic table_from
         return self.to_lua.convert(reply, self.run.resp)  # type: ignore[union-attr]
+
+    def _reject(self, spec: Any, error: CommandError) -> None:
+        """A command refused inside a script (read-only, OOM): Redis's rejected_calls and error stats."""
+        spec.rejected_calls += 1
+        self.server.count_error_reply(error)
 
     def _argv(self, args: tuple) -> list[bytes]:
         argv = []
@@ -360,10 +444,16 @@ class ScriptEngine:
             return ScriptError(_NOSCRIPT)
         if spec.parent is None and spec.subcommands is None and len(self._fast) < 1024:
             # The name as the script spelled it: the facts redis.call's fast path checks next time.
-            self._fast[argv[0]] = (spec, spec.arity, spec.is_write)
+            self._fast[argv[0]] = (spec, spec.arity, spec.is_write, spec.is_denyoom)
         if spec.is_write:
             if run.read_only:
+                self._reject(spec, _READONLY_ERROR)
                 return ScriptError(_READONLY)
+        if spec.is_denyoom and run.oom and not run.wrote:
+            # Redis's scriptVerifyOOM: out of memory when the script started, and no write yet.
+            self._reject(spec, errors.OOM)
+            return ScriptError(_OOM)
+        if spec.is_write:
             run.wrote = True
         return self._dispatch(self._client, spec, argv)
 

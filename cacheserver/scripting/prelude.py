@@ -206,8 +206,11 @@ local function on_error(e)
   return e
 end
 
--- The busy/kill check, every 100000 VM instructions (as Redis's luaMaskCountHook). Once killed, the
--- hook fires on every line so that a pcall in the script cannot swallow the kill.
+-- The busy/kill check, every 100000 VM instructions (as Redis's luaMaskCountHook). The count hook stays
+-- set for the runtime's life: a count carried over from the previous run only makes the first check of
+-- a script come sooner, and the check costs nothing outside a run (py_tick answers nil). Once killed,
+-- the hook fires on every line so that a pcall in the script cannot swallow the kill; the run's end
+-- puts the count hook back (finish).
 local kill_msg
 local function killed_hook()
   local info = dbg_getinfo(2, 'S')
@@ -222,6 +225,19 @@ local function tick()
     dbg_sethook(killed_hook, 'l')
     error({err = verdict})
   end
+end
+dbg_sethook(tick, '', 100000)
+local function unkill()
+  kill_msg = nil
+  dbg_sethook(tick, '', 100000)
+end
+
+-- A run's xpcall result -> one value for a result, two for an error: Python tells them apart without
+-- unpacking a pair.
+local function finish(ok, v)
+  if kill_msg then unkill() end
+  if ok then return v end
+  return false, v
 end
 
 local api = {}
@@ -245,26 +261,35 @@ api.run_eval = function(f, nkeys, ...)
   local keys, argv = split_args(nkeys, ...)
   rawset(eval_env, 'KEYS', keys)
   rawset(eval_env, 'ARGV', argv)
-  dbg_sethook(tick, '', 100000)
-  local ok, v = xpcall(f, on_error)
-  dbg_sethook()
-  -- One value for a result, two for an error: Python tells them apart without unpacking a pair.
-  if ok then return v end
-  return false, v
+  return finish(xpcall(f, on_error))
+end
+-- A script's runner for one number of keys: the keys are parameters and the rest is ARGV, so Python
+-- passes only the call's arguments and no table is split.
+local runner_factories = {}
+api.runner = function(f, nkeys)
+  local factory = runner_factories[nkeys]
+  if factory == nil then
+    local names = {}
+    for i = 1, nkeys do names[i] = 'k' .. i end
+    local params = table.concat(names, ', ')
+    local src = 'local f, rawset, env, xpcall, on_error, finish = ...\n' ..
+      'return function(' .. params .. (nkeys > 0 and ', ...)' or '...)') ..
+      ' rawset(env, "KEYS", {' .. params .. '}) rawset(env, "ARGV", {...})' ..
+      ' return finish(xpcall(f, on_error)) end'
+    local chunk = loadstring(src, INTERNAL)
+    factory = function(fn) return chunk(fn, rawset, eval_env, xpcall, on_error, finish) end
+    runner_factories[nkeys] = factory
+  end
+  return factory(f)
 end
 api.run_function = function(f, nkeys, ...)
   local keys, argv = split_args(nkeys, ...)
-  dbg_sethook(tick, '', 100000)
-  local ok, v = xpcall(function() return f(keys, argv) end, on_error)
-  dbg_sethook()
-  if ok then return v end
-  return false, v
+  return finish(xpcall(function() return f(keys, argv) end, on_error))
 end
 api.run_load = function(f)
   is_loading = true
-  dbg_sethook(tick, '', 100000)
   local ok, v = xpcall(f, on_error)
-  dbg_sethook()
+  if kill_msg then unkill() end
   is_loading = false
   return ok, v
 end

@@ -520,3 +520,72 @@ def test_redis_call_numbers_and_flat_arrays(raw):
         b":9007199254740996\r\n"  # 2^53 + 3, through a Lua double
     )
     assert raw.command("INFO", "commandstats").count(b"cmdstat_bitfield:calls=2,") == 1
+
+
+OOM_ERR = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+
+
+def _cmdstat(raw, name: str) -> bytes:
+    for line in raw.command("INFO", "COMMANDSTATS").split(b"\r\n"):
+        if line.startswith(b"cmdstat_%s:" % name.encode()):
+            return line.split(b",usec=")[0] + b"," + line.split(b"usec_per_call=")[1].split(b",", 1)[1]
+    return b""
+
+
+def test_scripts_over_maxmemory(raw):
+    """Out of memory when a script starts: without a shebang its first DENYOOM command is refused (not
+    after a write); a script declaring flags (or a function) that may write is refused before it runs;
+    allow-oom and no-writes run."""
+    raw.command("SET", "a", "b")
+    raw.command("CONFIG", "RESETSTAT")
+    assert raw.command("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+    try:
+        assert raw.command("EVAL", "return redis.call('set','a','c')", "0") == (
+            b"-OOM command not allowed when used memory > 'maxmemory'. script: "
+            b"57f126bde889726fb6d48911b3a12402ab1c626c, on @user_script:1.\r\n"
+        )
+        assert raw.command("EVAL", "return redis.pcall('incr','n')", "0") == OOM_ERR
+        assert raw.command("EVAL", "return redis.call('get','a')", "0") == b"$1\r\nb\r\n"
+        assert raw.command("EVAL", "redis.call('del','x') return redis.call('set','a','d')", "0") == b"+OK\r\n"
+        assert raw.command("EVAL", "return redis.call('expire','a','100')", "0") == b":1\r\n"
+        assert raw.command("EVAL", "#!lua\nreturn 1", "0") == OOM_ERR
+        assert raw.command("EVAL", "#!lua flags=no-writes\nreturn redis.call('get','a')", "0") == b"$1\r\nd\r\n"
+        assert raw.command("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','a','e')", "0") == b"+OK\r\n"
+        stats = raw.command("INFO", "ERRORSTATS")
+        assert b"errorstat_OOM:count=3\r\n" in stats
+        assert _cmdstat(raw, "set") == b"cmdstat_set:calls=2,rejected_calls=1,failed_calls=0"
+        assert _cmdstat(raw, "incr") == b"cmdstat_incr:calls=0,rejected_calls=1,failed_calls=0"
+    finally:
+        raw.command("CONFIG", "SET", "maxmemory", "0")
+    assert raw.command("GET", "a") == b"$1\r\ne\r\n"
+
+
+def test_functions_over_maxmemory(raw):
+    lib = (
+        "#!lua name=oomlib\n"
+        "redis.register_function('w', function(keys) return redis.call('set', keys[1], 'v') end)\n"
+        "redis.register_function{function_name='ro', callback=function(keys) return redis.call('get', keys[1]) end,"
+        " flags={'no-writes'}}\n"
+        "redis.register_function{function_name='ao', callback=function(keys) return redis.call('set', keys[1], 'w') end,"
+        " flags={'allow-oom'}}"
+    )
+    assert raw.command("FUNCTION", "LOAD", "REPLACE", lib) == b"$6\r\noomlib\r\n"
+    raw.command("CONFIG", "RESETSTAT")
+    assert raw.command("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+    try:
+        assert raw.command("FCALL", "w", "1", "k") == OOM_ERR
+        assert raw.command("FCALL", "ro", "1", "k") == b"$-1\r\n"
+        assert raw.command("FCALL", "ao", "1", "k") == b"+OK\r\n"
+        assert _cmdstat(raw, "fcall") == b"cmdstat_fcall:calls=2,rejected_calls=1,failed_calls=0"
+    finally:
+        raw.command("CONFIG", "SET", "maxmemory", "0")
+        raw.command("FUNCTION", "DELETE", "oomlib")
+
+
+def test_read_only_script_refusal_counts_as_rejected(raw):
+    raw.command("CONFIG", "RESETSTAT")
+    assert raw.command("EVAL", "#!lua flags=no-writes\nreturn redis.pcall('set','a','b')", "0") == (
+        b"-ERR Write commands are not allowed from read-only scripts.\r\n"
+    )
+    assert _cmdstat(raw, "set") == b"cmdstat_set:calls=0,rejected_calls=1,failed_calls=0"
+    assert b"errorstat_ERR:count=1\r\n" in raw.command("INFO", "ERRORSTATS")
