@@ -23,7 +23,9 @@ from cacheserver.errors import WRONGTYPE, CommandError, arg_text
 from cacheserver.keyspace import notifications as ev
 from cacheserver.numbers import LLONG_MAX, parse_ll
 from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, OK, Map, Raw
-from cacheserver.types.stream import INVALID_ENTRIES_READ, MAX_ID, NACK, U64, ConsumerGroup, Stream, id_bytes
+from cacheserver.types.stream import (
+    INVALID_ENTRIES_READ, LISTPACK_MAX_SIZE, MAX_ID, NACK, U64, ConsumerGroup, Stream, id_bytes,
+)
 
 INVALID_ID = CommandError("Invalid stream ID specified as stream command argument")
 XADD_TOO_SMALL = CommandError("The ID specified in XADD is equal or smaller than the target stream top item")
@@ -69,6 +71,7 @@ _AUTOCLAIM_MAX_COUNT = LLONG_MAX // 16
 _BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
 _SEQ_TEXT = [b"%d" % n for n in range(1024)]
 _ID_PREFIX: list = [-1, b""]  # [ms, b"<ms>-"] of the last ID generated (by any stream)
+_FIELD_TEXT: list = [None, b""]  # [field, b"\r\n*2\r\n$<len>\r\n<field>\r\n"] of the last one-field XADD
 _SPACES = b" \t\n\r\x0b\x0c"
 
 
@@ -304,8 +307,107 @@ def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
          history=[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
                   ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")])
 def xadd(c: Any, argv: list[bytes]) -> Any:
+    # The common forms, ``key * field value`` and ``key MAXLEN ~ n * field value``, on an existing
+    # stream take this straight path (Stream.append and the trimming check inlined); anything else,
+    # or a rare case met on the way (no stream yet, a sequence overflow, a long field or value), takes
+    # the general one, which repeats nothing this path changed.
     argc = len(argv)
-    if argv[2] == b"*":  # the common case: no options, an automatic ID
+    if argc == 5:
+        if argv[2] != b"*":
+            return _xadd(c, argv)
+        maxlen = -1
+    elif argc == 8 and argv[5] == b"*" and argv[3] == b"~" and argv[2].upper() == b"MAXLEN":
+        maxlen = int_arg(argv[4])
+        if maxlen < 0:
+            raise MAXLEN_NEGATIVE
+    else:
+        return _xadd(c, argv)
+    db = c.db
+    key = argv[1]
+    s = db.lookup(key)
+    if s.__class__ is not Stream:
+        return _xadd(c, argv)
+    server = c.server
+    # streamIncrID without 128-bit arithmetic: the stream keeps its last ID's two parts.
+    ms = server.clock.now_ms
+    last_ms = s.last_ms
+    if last_ms < ms:
+        seq = 0
+        sid = ms << 64
+    else:
+        seq = s.last_seq + 1
+        if seq > U64:
+            return _xadd(c, argv)
+        ms = last_ms
+        sid = s.last_id + 1
+    # The ID's text: the "<ms>-" prefix is shared by every ID of that millisecond; the entry's
+    # "*2 [field" part by every entry with that field.
+    prefix = _ID_PREFIX
+    if prefix[0] != ms:
+        prefix[0] = ms
+        prefix[1] = b"%d-" % ms
+    idb = prefix[1] + _SEQ_TEXT[seq] if seq < 1024 else prefix[1] + b"%d" % seq
+    f = argv[-2]
+    v = argv[-1]
+    vlen = len(v)
+    field = _FIELD_TEXT
+    try:
+        if field[0] != f:
+            field[1] = b"\r\n*2\r\n%b%b\r\n" % (_BULK_HEADERS[len(f)], f)
+            field[0] = f
+        payload = b"".join((b"*2\r\n", _BULK_HEADERS[len(idb)], idb, field[1], _BULK_HEADERS[vlen], v, b"\r\n"))
+    except IndexError:  # a field or value of 1024 bytes or more
+        return _xadd(c, argv)
+    # Stream.append, for one field.
+    values = server.config.values
+    nodes = s.nodes
+    if nodes:
+        tail = nodes[-1]  # [master_id, live, deleted, last_id, bytes, master_fields]
+        size = tail[4] + (vlen + 6 if f == tail[5] else vlen + len(f) + 9)
+        max_bytes = values["stream-node-max-bytes"]
+        max_entries = values["stream-node-max-entries"]
+        if not 0 < max_bytes <= LISTPACK_MAX_SIZE:
+            max_bytes = LISTPACK_MAX_SIZE
+        if size < max_bytes and not (max_entries and tail[1] + tail[2] >= max_entries):
+            tail[1] += 1
+            tail[3] = sid
+            tail[4] = size
+        else:
+            nodes.append([sid, 1, 0, sid, vlen + len(f) + 25, f])
+            s.node_keys.append(sid)
+    else:
+        nodes.append([sid, 1, 0, sid, vlen + len(f) + 25, f])
+        s.node_keys.append(sid)
+    s.ids.append(sid)
+    s.payloads.append(payload)
+    s.nbytes += len(payload)
+    s.last_id = sid
+    s.last_ms = ms
+    s.last_seq = seq
+    s.entries_added += 1
+    ks = db.ks
+    db.signal_modified(key)
+    if ks.notify_flags:
+        ks.emit(ev.STREAM, b"xadd", key, db.index)
+    ks.dirty += 1
+    # Approximate MAXLEN trimming removes nothing while the first node cannot go (see Stream.trim).
+    if maxlen >= 0:
+        length = len(s.ids) - s.head
+        if length > maxlen and length - nodes[0][1] >= maxlen:
+            limit = 100 * values["stream-node-max-entries"]
+            if not 0 < limit <= 1000000:
+                limit = 10000
+            if s.trim(maxlen, -1, True, limit) and ks.notify_flags:
+                ks.emit(ev.STREAM, b"xtrim", key, db.index)
+    if db.blocking_keys:
+        db.signal_ready(key)
+    return idb
+
+
+def _xadd(c: Any, argv: list[bytes]) -> Any:
+    """XADD's general path: every option, explicit IDs, a new stream, many fields."""
+    argc = len(argv)
+    if argv[2] == b"*":  # no options, an automatic ID
         trim = None
         field_pos = 3
         explicit = seq_given = False

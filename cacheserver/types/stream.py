@@ -37,7 +37,7 @@ INVALID_ENTRIES_READ = -1
 
 # Node fields (a list per node keeps appends to a couple of item stores).
 _MASTER, _LIVE, _DELETED, _LAST, _BYTES, _FIELDS = range(6)
-_LISTPACK_MAX_SIZE = (1 << 30) - 1  # STREAM_LISTPACK_MAX_SIZE
+LISTPACK_MAX_SIZE = (1 << 30) - 1  # STREAM_LISTPACK_MAX_SIZE
 
 
 def id_bytes(sid: int) -> bytes:
@@ -233,7 +233,8 @@ class Stream:
     ) -> None:
         """Append an entry with an ID ``sid`` (= ``ms << 64 | seq``) greater than ``last_id`` (the caller
         checked). ``fields`` stand for its field names (compared with the node's first entry's),
-        ``vsize``/``fsize`` are the estimated listpack bytes of its values/fields."""
+        ``vsize``/``fsize`` are the estimated listpack bytes of its values/fields. XADD's one-field path
+        (commands/streams.py) repeats this inline: a change here goes there too."""
         self.ids.append(sid)
         self.payloads.append(payload)
         self.nbytes += len(payload)
@@ -242,8 +243,8 @@ class Stream:
         self.last_seq = seq
         self.entries_added += 1
         nodes = self.nodes
-        if max_bytes <= 0 or max_bytes > _LISTPACK_MAX_SIZE:
-            max_bytes = _LISTPACK_MAX_SIZE
+        if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
+            max_bytes = LISTPACK_MAX_SIZE
         if nodes:
             tail = nodes[-1]  # [master_id, live, deleted, last_id, bytes, master_fields]
             size = tail[4] + (vsize if fields == tail[5] else vsize + fsize)

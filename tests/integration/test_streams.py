@@ -110,6 +110,40 @@ def test_approximate_trimming_removes_whole_nodes(r):
     assert (info["length"], info["radix-tree-keys"]) == (300, 3)
 
 
+
+def test_xadd_auto_id_forms_nodes_and_payloads(r):
+    # ``key * field value`` and ``key MAXLEN ~ n * field value`` (any case), with fields that change:
+    # nodes of 100 entries, approximate trimming by whole nodes.
+    for i in range(700):
+        field = "f" if i % 7 else "g"
+        if i % 2:
+            r.execute_command("XADD", "s", "maxlen", "~", "250", "*", field, str(i))
+        else:
+            r.execute_command("XADD", "s", "*", field, str(i))
+    info = r.xinfo_stream("s")
+    assert (info["length"], info["radix-tree-keys"], info["entries-added"]) == (300, 3, 700)
+    entries = r.xrange("s")
+    assert entries[0][1] == {b"f": b"400"}
+    assert entries[6][1] == {b"g": b"406"}
+    assert entries[-1][1] == {b"f": b"699"}
+    ids = [tuple(map(int, e[0].split(b"-"))) for e in entries]
+    assert ids == sorted(ids) and len(set(ids)) == 300
+    # values and fields of 1024 bytes and more, and a node limit in bytes
+    big = "x" * 1500
+    r.config_set("stream-node-max-bytes", "200")
+    try:
+        for i in range(40):
+            r.execute_command("XADD", "t", "*", big if i == 3 else "field", big if i % 10 == 9 else "v%d" % i)
+    finally:
+        r.config_set("stream-node-max-bytes", "4096")
+    entries = r.xrange("t")
+    assert len(entries) == 40
+    assert entries[3][1] == {big.encode(): b"v3"}
+    assert entries[9][1] == {b"field": big.encode()}
+    assert entries[39][1] == {b"field": big.encode()}
+    assert entries[38][1] == {b"field": b"v38"}
+
+
 def test_xtrim_errors_and_counts(raw):
     for i in range(1, 6):
         raw.command("XADD", "s", f"{i}-0", "f", "v")
