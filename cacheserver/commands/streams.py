@@ -24,7 +24,14 @@ from cacheserver.keyspace import notifications as ev
 from cacheserver.numbers import LLONG_MAX, parse_ll
 from cacheserver.protocol.replies import EMPTY_ARRAY, NULL_ARRAY, OK, Map, Raw
 from cacheserver.types.stream import (
-    INVALID_ENTRIES_READ, LISTPACK_MAX_SIZE, MAX_ID, NACK, U64, ConsumerGroup, Stream, id_bytes,
+    INVALID_ENTRIES_READ,
+    LISTPACK_MAX_SIZE,
+    MAX_ID,
+    NACK,
+    U64,
+    ConsumerGroup,
+    Stream,
+    id_bytes,
 )
 
 INVALID_ID = CommandError("Invalid stream ID specified as stream command argument")
