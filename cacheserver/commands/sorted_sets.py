@@ -272,7 +272,8 @@ def zadd(c: Any, argv: list[bytes]) -> Any:
                     added = 0
                 else:
                     return 0
-                db.signal_modified(key)
+                if db.watched:  # no stale mark: the memory sweep re-estimates zsets (as lists)
+                    db.touch_watched(key)
             ks = db.ks
             ks.dirty += 1
             if ks.notify_flags:
@@ -827,6 +828,27 @@ def _pop(db: Any, key: bytes, zs: SortedSet, where: int, count: int) -> list[tup
     return pairs
 
 
+def _pop_one(c: Any, db: Any, key: bytes, zs: SortedSet, index: int, event: bytes) -> Raw:
+    """ZPOPMIN/ZPOPMAX without a count: ``_pop`` of one pair, its flat [member, score] reply encoded
+    here (a bulk member, then the score as a bulk string in RESP2 or a double in RESP3)."""
+    score, member = zs.pop(index)
+    ks = db.ks
+    ks.dirty += 1
+    if ks.notify_flags:
+        ks.emit(ev.ZSET, event, key, db.index)
+    if not zs.scores:
+        _deleted_if_empty(db, key, zs)
+    elif db.watched:  # no stale mark: the memory sweep re-estimates zsets (as lists)
+        db.touch_watched(key)
+    if -1e15 < score < 1e15 and score == (whole := int(score)) and whole:
+        text = b"%d" % whole  # what "%.17g" prints for a whole number of up to 15 digits, minus its dtoa
+    else:
+        text = format_double(score)
+    if c.resp == 2:
+        return Raw(b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(member), member, len(text), text))
+    return Raw(b"*2\r\n$%d\r\n%b\r\n,%b\r\n" % (len(member), member, text))
+
+
 def _zpop_minmax(c: Any, argv: list[bytes], where: int) -> Any:
     if len(argv) > 3:
         raise errors.SYNTAX
@@ -874,7 +896,7 @@ def zpopmin(c: Any, argv: list[bytes]) -> Any:
             return EMPTY_ARRAY
         if zs.__class__ is not SortedSet:
             raise WRONGTYPE
-        return _flat_pairs(_pop(db, key, zs, _MIN, 1))
+        return _pop_one(c, db, key, zs, 0, b"zpopmin")
     return _zpop_minmax(c, argv, _MIN)
 
 
@@ -891,6 +913,15 @@ def zpopmin(c: Any, argv: list[bytes]) -> Any:
     key_specs=_POP_KEYSPEC,
 )
 def zpopmax(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 2:
+        db = c.db
+        key = argv[1]
+        zs = db.lookup(key)
+        if zs is None:
+            return EMPTY_ARRAY
+        if zs.__class__ is not SortedSet:
+            raise WRONGTYPE
+        return _pop_one(c, db, key, zs, -1, b"zpopmax")
     return _zpop_minmax(c, argv, _MAX)
 
 

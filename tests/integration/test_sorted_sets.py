@@ -589,3 +589,36 @@ def test_zpop_without_count_on_missing_and_single_member_sets(target, r, raw):
     assert raw.command("HELLO", "3").startswith(b"%7")
     assert raw.command("ZPOPMAX", "nokey") == b"*0\r\n"
     assert raw.command("ZPOPMIN", "nokey") == b"*0\r\n"
+
+
+def test_zpop_without_count_score_text(raw):
+    raw.command("ZADD", "z", "-inf", "lo", "-0.5", "neg", "1.1", "frac", "1e20", "big", "+inf", "hi")
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$2\r\nlo\r\n$4\r\n-inf\r\n"
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$2\r\nhi\r\n$3\r\ninf\r\n"
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$3\r\nneg\r\n$4\r\n-0.5\r\n"
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$3\r\nbig\r\n$5\r\n1e+20\r\n"
+    raw.command("MULTI")
+    raw.command("ZPOPMIN", "z")
+    assert raw.command("EXEC") == b"*1\r\n*2\r\n$4\r\nfrac\r\n$18\r\n1.1000000000000001\r\n"
+    assert raw.command("EXISTS", "z") == b":0\r\n"
+    raw.command("ZADD", "z", "-inf", "lo", "2.5", "mid", "+inf", "hi")
+    assert raw.command("EVAL", "return redis.call('ZPOPMIN', KEYS[1])", "1", "z") == b"*2\r\n$2\r\nlo\r\n$4\r\n-inf\r\n"
+    assert raw.command("EVAL", "redis.setresp(3); return redis.call('ZPOPMAX', KEYS[1])", "1", "z") == (
+        b"*2\r\n$2\r\nhi\r\n$3\r\ninf\r\n"
+    )
+    raw.command("HELLO", "3")
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$3\r\nmid\r\n,2.5\r\n"
+    raw.command("ZADD", "z", "-inf", "lo", "+inf", "hi")
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$2\r\nlo\r\n,-inf\r\n"
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$2\r\nhi\r\n,inf\r\n"
+
+
+def test_zpop_without_count_whole_and_zero_scores(raw):
+    # a skiplist keeps -0 (a listpack stores it as 0); whole scores print without a point up to 1e17
+    raw.command("ZADD", "z", *[x for i in range(130) for x in (str(i + 10), f"m{i}")])
+    raw.command("ZADD", "z", "-0", "negzero", "-12", "neg", "123456789012345", "w15", "1e16", "w17")
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$3\r\nneg\r\n$3\r\n-12\r\n"
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$7\r\nnegzero\r\n$2\r\n-0\r\n"
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$3\r\nw17\r\n$17\r\n10000000000000000\r\n"
+    assert raw.command("ZPOPMAX", "z") == b"*2\r\n$3\r\nw15\r\n$15\r\n123456789012345\r\n"
+    assert raw.command("ZPOPMIN", "z") == b"*2\r\n$2\r\nm0\r\n$2\r\n10\r\n"
