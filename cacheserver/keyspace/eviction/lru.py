@@ -70,13 +70,15 @@ class LRU(SampledPolicy):
             best.reverse()
             self.victims = list(zip(map(stamps.__getitem__, best), map(chunk.__getitem__, best), strict=True))
             return True
-        # The BATCH idlest, and any key as idle as the last of them: those stamped no later than the
-        # cut (removed keys too, stamped -1: the eviction loop passes them over). Idlest last; among
-        # equal stamps the first sampled last, as a stable sort by stamp would take them.
-        cut = ranked[min(ranked.count(-1) + BATCH, len(ranked)) - 1]
+        # The BATCH idlest: the keys stamped no later than the cut (removed keys too, stamped -1: the
+        # eviction loop passes them over), idlest last and, among equal stamps, the first sampled
+        # last, as a stable sort by stamp orders them; keys tied at the cut beyond BATCH are left.
+        gone = ranked.count(-1)
+        cut = ranked[min(gone + BATCH, len(ranked)) - 1]
         taken = list(map(le, stamps, repeat(cut)))
         victims = list(zip(compress(stamps, taken), compress(chunk, taken), strict=True))
         victims.reverse()
         victims.sort(key=first, reverse=True)
+        del victims[: -(gone + BATCH)]
         self.victims = victims
         return True
