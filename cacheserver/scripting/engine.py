@@ -23,8 +23,8 @@ from typing import Any
 
 from lupa import lua51
 
-from cacheserver.commands.spec import SKIP_SLOWLOG
 from cacheserver import errors
+from cacheserver.commands.spec import SKIP_SLOWLOG
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import ClientState
 from cacheserver.scripting import libs
