@@ -277,7 +277,7 @@ class Database:
                 self.set(argv[i], argv[i + 1])
             return
         data = self.data
-        pairs = dict(zip(argv[1::2], argv[2::2]))  # a repeated key ends with its last value, as in order
+        pairs = dict(zip(argv[1::2], argv[2::2], strict=True))  # a repeated key ends with its last value, as in order
         olds = list(map(data.get, pairs))
         if not _NONE_OR_BYTES.issuperset(map(type, olds)):
             for key, value in pairs.items():
@@ -293,7 +293,7 @@ class Database:
                 delta += new * KEY_ENTRY + _sum(map(_ROUNDED.__getitem__, map(len, _compress(pairs, map(_is_none, olds)))))
         except IndexError:  # a key or value of _ROUNDED's size or more
             delta = _sum(map(bytes_size, pairs.values())) - _sum(map(bytes_size, filter(_is_not_none, olds)))
-            for key, old in zip(pairs, olds):
+            for key, old in zip(pairs, olds, strict=True):
                 if old is None:
                     delta += KEY_ENTRY + bytes_size(key)
         data.update(pairs)
