@@ -63,7 +63,7 @@ class Dispatcher:
                 if spec is None:
                     self._reject(c, out, errors.unknown_command(argv), None)
                     continue
-            if (len(argv) - spec.argc_min) & spec.argc_mask:
+            if not spec.argc_min <= len(argv) <= spec.argc_max:
                 # A wrong argument count, or a container (CONFIG, CLIENT...) to resolve: see compile_arity.
                 argc = len(argv)
                 arity = spec.arity

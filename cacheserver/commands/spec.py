@@ -57,13 +57,16 @@ GROUP_CATEGORIES = {
 }
 
 
+ARGC_UNBOUNDED = 1 << 30  # argc_max of a variable-arity command (a small int: compares stay cheap)
+
+
 class CommandSpec:
     __slots__ = (
         "name",
         "fullname",
         "_arity",
         "argc_min",
-        "argc_mask",
+        "argc_max",
         "flags",
         "first_key",
         "last_key",
@@ -181,17 +184,17 @@ class CommandSpec:
         self.compile_arity()
 
     def compile_arity(self) -> None:
-        """Fold the arity into the dispatcher's one test: ``(argc - argc_min) & argc_mask`` is 0 exactly
-        when ``argc`` may run this spec directly. Fixed arity N: argc == N. Variable arity -N: argc >= N
-        (a mask of the bits above 2**40, so a negative difference is caught). A container runs itself
-        only as a bare ``COMMAND`` (arity -1, one argument); anything else resolves a subcommand."""
+        """The argument counts that run this spec directly, as the dispatcher's one test
+        ``argc_min <= argc <= argc_max``: fixed arity N: N..N; variable arity -N: N and up. A container
+        runs itself only as a bare ``COMMAND`` (arity -1, one argument); any other count resolves a
+        subcommand or is an arity error, in the dispatcher's slow branch."""
         a = self._arity
         if self.subcommands is not None:
-            self.argc_min, self.argc_mask = (1 if a == -1 else 0), -1
+            self.argc_min, self.argc_max = (1, 1) if a == -1 else (1, 0)
         elif a >= 0:
-            self.argc_min, self.argc_mask = a, -1
+            self.argc_min = self.argc_max = a
         else:
-            self.argc_min, self.argc_mask = -a, -(1 << 40)
+            self.argc_min, self.argc_max = -a, ARGC_UNBOUNDED
 
     def has(self, flag: str) -> bool:
         return flag in self.flags

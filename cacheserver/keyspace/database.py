@@ -29,11 +29,8 @@ OBJECT ENCODING is decided: a value class other than the string ones answers thr
 from __future__ import annotations
 
 import heapq
-import itertools
-import operator
 import random
 from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
 
 from cacheserver.clock import Clock
@@ -58,15 +55,6 @@ from cacheserver.types.sorted_set import SortedSet
 from cacheserver.types.stream import Stream
 
 _MISSING = object()
-
-# What ``set`` charges for a string of each short length (its bytes object, allocator-rounded), so that
-# MSET can sum its charges in C: map(_ROUNDED.__getitem__, map(len, values)).
-_ROUNDED = [(n + 48) & -16 for n in range(4096)]
-_NONE_OR_BYTES = frozenset((type(None), bytes))
-_is_none = partial(operator.is_, None)
-_is_not_none = partial(operator.is_not, None)
-_compress = itertools.compress
-_sum = sum
 
 STRING_TYPES = (bytes, bytearray, int)
 
@@ -277,32 +265,25 @@ class Database:
                 self.set(argv[i], argv[i + 1])
             return
         data = self.data
-        pairs = dict(zip(argv[1::2], argv[2::2], strict=True))  # a repeated key ends with its last value, as in order
-        olds = list(map(data.get, pairs))
-        if not _NONE_OR_BYTES.issuperset(map(type, olds)):
-            for key, value in pairs.items():
-                self.set(key, value)
-            return
-        # The charges as ``set`` makes them, summed in C: each value's bytes, minus the old values',
-        # plus the key and its entry for each key that is new.
-        try:
-            delta = _sum(map(_ROUNDED.__getitem__, map(len, pairs.values())))
-            delta -= _sum(map(_ROUNDED.__getitem__, map(len, filter(_is_not_none, olds))))
-            new = olds.count(None)
-            if new:
-                delta += new * KEY_ENTRY + _sum(map(_ROUNDED.__getitem__, map(len, _compress(pairs, map(_is_none, olds)))))
-        except IndexError:  # a key or value of _ROUNDED's size or more
-            delta = _sum(map(bytes_size, pairs.values())) - _sum(map(bytes_size, filter(_is_not_none, olds)))
-            for key, old in zip(pairs, olds, strict=True):
-                if old is None:
-                    delta += KEY_ENTRY + bytes_size(key)
-        data.update(pairs)
         expires = self.expires
-        if expires:
-            for key in pairs:
-                if expires.pop(key, None) is not None:
-                    delta -= EXPIRE_ENTRY
-        self.lru.update(dict.fromkeys(pairs, self.ks.clock.lru))
+        lru = self.lru
+        stamp = self.ks.clock.lru
+        delta = 0
+        for i in range(1, n, 2):
+            key = argv[i]
+            value = argv[i + 1]
+            old = data.get(key)
+            if old is None:
+                delta += KEY_ENTRY + ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
+            elif old.__class__ is bytes:
+                delta += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            else:
+                self.set(key, value)
+                continue
+            data[key] = value
+            if expires and expires.pop(key, None) is not None:
+                delta -= EXPIRE_ENTRY
+            lru[key] = stamp
         self.used += delta
 
     def incr_by(self, key: bytes, delta: int) -> int:
