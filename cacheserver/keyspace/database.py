@@ -269,14 +269,15 @@ class Database:
         lru = self.lru
         stamp = self.ks.clock.lru
         delta = 0
-        for i in range(1, n, 2):
-            key = argv[i]
-            value = argv[i + 1]
+        pairs = iter(argv)
+        next(pairs)
+        for key, value in zip(pairs, pairs, strict=True):
             old = data.get(key)
-            if old is None:
+            if old.__class__ is bytes:
+                if len(old) != len(value):
+                    delta += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            elif old is None:
                 delta += KEY_ENTRY + ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
-            elif old.__class__ is bytes:
-                delta += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
             else:
                 self.set(key, value)
                 continue
