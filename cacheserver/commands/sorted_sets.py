@@ -888,16 +888,19 @@ _POP_COMPLEXITY = (
 )
 def zpopmin(c: Any, argv: list[bytes]) -> Any:
     if len(argv) == 2:
-        # Without a count, the benchmarked path: _zpop_minmax written out.
-        db = c.db
-        key = argv[1]
-        zs = db.lookup(key)
-        if zs is None:
-            return EMPTY_ARRAY
-        if zs.__class__ is not SortedSet:
-            raise WRONGTYPE
-        return _pop_one(c, db, key, zs, 0, b"zpopmin")
+        return _zpop_no_count(c, argv[1], 0, b"zpopmin")
     return _zpop_minmax(c, argv, _MIN)
+
+
+def _zpop_no_count(c: Any, key: bytes, index: int, event: bytes) -> Any:
+    """ZPOPMIN/ZPOPMAX without a count, the benchmarked path: _zpop_minmax written out."""
+    db = c.db
+    zs = db.lookup(key)
+    if zs is None:
+        return EMPTY_ARRAY
+    if zs.__class__ is not SortedSet:
+        raise WRONGTYPE
+    return _pop_one(c, db, key, zs, index, event)
 
 
 @command(
@@ -914,14 +917,7 @@ def zpopmin(c: Any, argv: list[bytes]) -> Any:
 )
 def zpopmax(c: Any, argv: list[bytes]) -> Any:
     if len(argv) == 2:
-        db = c.db
-        key = argv[1]
-        zs = db.lookup(key)
-        if zs is None:
-            return EMPTY_ARRAY
-        if zs.__class__ is not SortedSet:
-            raise WRONGTYPE
-        return _pop_one(c, db, key, zs, -1, b"zpopmax")
+        return _zpop_no_count(c, argv[1], -1, b"zpopmax")
     return _zpop_minmax(c, argv, _MAX)
 
 
