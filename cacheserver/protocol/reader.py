@@ -203,8 +203,9 @@ class RequestReader:
                 return out
             self._parse(data, out)
             return out
-        if data.find(42, 1) < 0:  # one header, at the start (memchr): no regex for a lone request
-            big = len(data) > 8 and data[1:9].isdigit()
+        lone = data.find(42, 1) < 0  # one header, at the start (memchr): no regex for a lone request
+        if lone:
+            big = len(data) > 8 and 47 < data[8] < 58 and data[1:9].isdigit()
         else:
             big = _find_big_count(data) is not None
         if big or not self.authenticated:
@@ -221,6 +222,22 @@ class RequestReader:
         r = self._hiredis
         r.feed(data)
         first = len(out)
+        if lone and not suspect:
+            # A lone request (the unpipelined case) needs neither the loop nor the probe: one gets()
+            # stops at the end of the first complete request, so if hiredis returns it with no byte
+            # left, the chunk ended exactly there and hiredis holds nothing.
+            try:
+                req = r.gets()
+            except hiredis.ProtocolError:
+                req = False  # met again below
+            if req is not False:
+                out.append(req)
+                if req.__class__ is list and req and not r.has_data():
+                    try:
+                        _join(req)  # every argument a bulk string
+                        return out
+                    except TypeError:
+                        pass
         at_boundary = False
         try:
             out.extend(iter(r.gets, False))  # a C loop over gets() until hiredis needs more data

@@ -81,6 +81,30 @@ def test_arbitrary_bytes_parse_the_same_whatever_the_chunking(data, points):
         assert whole.error.encoded() == single.error.encoded()
 
 
+tails = st.lists(
+    st.sampled_from([b"$", b"$3", b"$3\r\n", b"abc", b"\r\n", b"\n", b":1", b"-x", b"_", b"#t", b",1", b"!3", b"PING"]),
+    max_size=4,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(args, min_size=1, max_size=4), tails)
+def test_a_lone_request_with_any_tail_parses_as_byte_at_a_time(req, tail):
+    """A lone request is accepted without the boundary probe only when hiredis holds nothing after
+    it: whatever follows in the chunk (a stray type byte, a partial item, an inline line), the
+    requests and errors are those of byte-at-a-time parsing, and a request in the next chunk too."""
+    data = encode(req) + tail
+    after = encode([b"ECHO", b"next"])
+    whole = RequestReader()
+    got_whole = feed_chunks(whole, [data, after])
+    single = RequestReader()
+    got_single = feed_chunks(single, [bytes([b]) for b in data + after])
+    assert got_whole == got_single
+    assert (whole.error is None) == (single.error is None)
+    if whole.error is not None:
+        assert whole.error.encoded() == single.error.encoded()
+
+
 # -- the fast path and the hand-over to the Python parser ---------------------------------------------
 
 
