@@ -222,10 +222,11 @@ class RequestReader:
         r = self._hiredis
         r.feed(data)
         first = len(out)
-        if lone and not suspect:
-            # A lone request (the unpipelined case) needs neither the loop nor the probe: one gets()
-            # stops at the end of the first complete request, so if hiredis returns it with no byte
-            # left, the chunk ended exactly there and hiredis holds nothing.
+        if not suspect:
+            # A chunk of one request (the unpipelined case) needs neither the loop nor the probe: one
+            # gets() stops at the end of the first complete request, so if hiredis returns it with no
+            # byte left, the chunk ended exactly there and hiredis holds nothing. Otherwise the loop
+            # below takes the rest.
             try:
                 req = r.gets()
             except hiredis.ProtocolError:

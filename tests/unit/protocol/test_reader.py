@@ -82,16 +82,18 @@ def test_arbitrary_bytes_parse_the_same_whatever_the_chunking(data, points):
 
 
 tails = st.lists(
-    st.sampled_from([b"$", b"$3", b"$3\r\n", b"abc", b"\r\n", b"\n", b":1", b"-x", b"_", b"#t", b",1", b"!3", b"PING"]),
+    st.sampled_from(
+        [b"$", b"$3", b"$3\r\n", b"abc", b"\r\n", b"\n", b":1", b"-x", b"_", b"#t", b",1", b"!3", b"PING", b"*", b"*1\r\n", b"*0\r\n"]
+    ),
     max_size=4,
 ).map(b"".join)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(args, min_size=1, max_size=4), tails)
-def test_a_lone_request_with_any_tail_parses_as_byte_at_a_time(req, tail):
-    """A lone request is accepted without the boundary probe only when hiredis holds nothing after
-    it: whatever follows in the chunk (a stray type byte, a partial item, an inline line), the
+def test_a_request_with_any_tail_parses_as_byte_at_a_time(req, tail):
+    """A request is accepted without the boundary probe only when hiredis holds nothing after it:
+    whatever follows in the chunk (a stray type byte, a partial item or header, an inline line), the
     requests and errors are those of byte-at-a-time parsing, and a request in the next chunk too."""
     data = encode(req) + tail
     after = encode([b"ECHO", b"next"])
