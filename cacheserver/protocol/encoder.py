@@ -8,6 +8,7 @@ of the server; ``errors`` only for the error type.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from cacheserver.errors import CommandError
@@ -51,12 +52,18 @@ def bulk_array(items: list[bytes]) -> Raw:
     n = len(items)
     if not n:
         return _EMPTY_ARRAY
+    lens = list(map(len, items))
+    size = lens[0]
+    if size < 1024 and lens.count(size) == n:
+        # Items of one length (a queue of IDs, fixed-size records) share one separator: one join.
+        sep = BULK_SEPARATORS[size]
+        return Raw(b"".join((b"*%d" % n, sep, sep.join(items), b"\r\n")))
     parts: list[bytes] = [b""] * (2 * n + 2)
     parts[0] = b"*%d" % n
     try:
-        parts[1:-1:2] = map(BULK_SEPARATORS.__getitem__, map(len, items))
+        parts[1:-1:2] = itemgetter(*lens)(BULK_SEPARATORS)  # n > 1 here: a tuple
     except IndexError:  # an item of 1024 bytes or more: format the headers one by one
-        parts[1:-1:2] = [b"\r\n$%d\r\n" % len(x) for x in items]
+        parts[1:-1:2] = [b"\r\n$%d\r\n" % size for size in lens]
     parts[2:-1:2] = items
     parts[-1] = b"\r\n"
     return Raw(b"".join(parts))

@@ -6,11 +6,11 @@ import enum
 
 import pytest
 from helpers import reply_length
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cacheserver.errors import CommandError
-from cacheserver.protocol.encoder import RESP2, RESP3, encode, encode_into, format_double
+from cacheserver.protocol.encoder import RESP2, RESP3, bulk_array, encode, encode_into, format_double
 from cacheserver.protocol.replies import (
     EMPTY_ARRAY,
     NO_REPLY,
@@ -167,3 +167,16 @@ def test_any_value_is_exactly_one_complete_reply(value):
         out = bytearray()
         encode_into(out, value, table)
         assert reply_length(bytes(out)) == len(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.binary(max_size=6), min_size=1, max_size=20)
+    | st.tuples(st.binary(max_size=6) | st.just(b"y" * 1500), st.integers(1, 20)).map(lambda t: [t[0]] * t[1])
+    | st.lists(st.sampled_from([b"abc", b"y" * 1024, b""]), min_size=1, max_size=6)
+)
+def test_bulk_array_is_the_multibulk_encoding(items):
+    """Items of one length (one shared separator), of mixed lengths (a separator each) and of 1024
+    bytes or more (headers formatted) all give the plain multibulk encoding."""
+    expected = b"*%d\r\n" % len(items) + b"".join(b"$%d\r\n%b\r\n" % (len(x), x) for x in items)
+    assert bytes(bulk_array(items)) == expected
