@@ -4,10 +4,11 @@ The database stamps every access already (the stamp OBJECT IDLETIME reads), so t
 per-access work and needs no hooks: a victim is the idlest of a sample fed into the candidate pool.
 A victim is needed for every evicted key, so the sampling is batched, with C-level steps only: a sample
 of ``maxmemory-samples`` x ``BATCH`` keys, spread evenly over a snapshot of the keys from a random
-offset, is ranked by stamp in one sort, and its ``BATCH`` idlest keys are the next victims, each taken
-only if it was not read since it was ranked (its stamp is unchanged). This is Redis's rule (the idlest
-of ``maxmemory-samples`` keys per eviction) with the sampling done for 16 evictions at once; the 16-key
-candidate pool becomes the ranked batch. With no more keys than a sample, every key is ranked: exact.
+offset, is ranked by stamp in one sort (ties: the key inserted last first), and its ``BATCH`` idlest
+keys are the next victims, each taken only if it was not read since it was ranked (its stamp is
+unchanged). This is Redis's rule (the idlest of ``maxmemory-samples`` keys per eviction) with the
+sampling done for 16 evictions at once; the 16-key candidate pool becomes the ranked batch. With no more
+keys than a sample, every key is ranked: exact.
 """
 
 from __future__ import annotations
@@ -64,20 +65,23 @@ class LRU(SampledPolicy):
         now = db.ks.clock.lru
         if ranked[-1] > now:  # some stamp predates a wrap of the 24-bit clock: rank by idle time
             idle = [-idle_seconds(now, s) if s >= 0 else -LRU_CLOCK_MAX - 1 for s in stamps]
-            order = sorted(range(len(chunk)), key=idle.__getitem__)
+            order = sorted(range(len(chunk) - 1, -1, -1), key=idle.__getitem__)  # ties: sampled last first
             gone = stamps.count(-1)  # they sort first
             best = order[gone : gone + BATCH]
             best.reverse()
             self.victims = list(zip(map(stamps.__getitem__, best), map(chunk.__getitem__, best), strict=True))
             return True
         # The BATCH idlest: the keys stamped no later than the cut (removed keys too, stamped -1: the
-        # eviction loop passes them over), idlest last and, among equal stamps, the first sampled
-        # last, as a stable sort by stamp orders them; keys tied at the cut beyond BATCH are left.
+        # eviction loop passes them over), idlest last and, among equal stamps, the last sampled last,
+        # as a stable sort by stamp orders them; keys tied at the cut beyond BATCH are left. The
+        # sample follows the keys' insertion order, so among keys last read in the same second (the
+        # clock's resolution) the one inserted last goes first: a key that has stayed longer has
+        # been read more often. Evicting the oldest first instead, as FIFO would, lost 2-4 points
+        # of hit ratio against Redis on a Zipf trace where most stamps tie.
         gone = ranked.count(-1)
         cut = ranked[min(gone + BATCH, len(ranked)) - 1]
         taken = list(map(le, stamps, repeat(cut)))
         victims = list(zip(compress(stamps, taken), compress(chunk, taken), strict=True))
-        victims.reverse()
         victims.sort(key=first, reverse=True)
         del victims[: -(gone + BATCH)]
         self.victims = victims

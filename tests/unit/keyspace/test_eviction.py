@@ -73,6 +73,18 @@ def test_lru_evicts_the_idlest() -> None:
     assert evict(server, 2) == [b"d", b"e"]
 
 
+def test_lru_ties_go_to_the_key_inserted_last() -> None:
+    """Keys last read in the same second tie on the 1-second clock: the one inserted last goes first
+    (a key that has stayed longer has been read more often), not the oldest as FIFO would."""
+    server, clock = make_server("allkeys-lru")
+    db = fill(server, clock, "abcdef", step_ms=0)  # all stamped in one second
+    server.config.set_value("maxmemory", "100mb")
+    db.lookup(b"a")
+    assert evict(server, 1) == [b"f"]
+    server.config.set_value("maxmemory", "100mb")
+    assert evict(server, 2) == [b"d", b"e"]
+
+
 def test_volatile_lru_only_keys_with_ttl() -> None:
     server, clock = make_server("volatile-lru")
     db = fill(server, clock, "abcd")
