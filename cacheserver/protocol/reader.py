@@ -233,7 +233,7 @@ class RequestReader:
                 req = False  # met again below
             if req is not False:
                 out.append(req)
-                if req.__class__ is list and req and not r.has_data():
+                if req.__class__ is list and req and not r.has_data() and len(data) <= _JOIN_CHECK_MAX:
                     try:
                         _join(req)  # every argument a bulk string
                         return out
