@@ -197,6 +197,8 @@ class RequestReader:
                 and 34 not in data  # no quotes: sdssplitargs is then a split on whitespace
                 and 39 not in data
                 and 0 not in data  # a NUL ends a line early for Redis (strchr)
+                and 11 not in data  # \v and \f: split() ends a word there, sdssplitargs only skips
+                and 12 not in data  # them between words
             ):
                 # Whole inline lines: each line's words are its arguments; blank lines are skipped.
                 out.extend(filter(None, map(bytes.split, data.split(b"\n"))))

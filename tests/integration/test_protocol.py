@@ -191,6 +191,14 @@ def test_pipelined_inline_lines(raw):
     assert raw.read_reply() == b"+PONG\r\n"
 
 
+def test_inline_vertical_tab_and_form_feed_are_spaces_only_between_words(raw):
+    # sdssplitargs skips isspace() between words, but only space, tab, CR, LF and NUL end a word.
+    raw.send(b"\x0bECHO a\x0bb\r\n")
+    assert raw.read_reply() == b"$3\r\na\x0bb\r\n"
+    raw.send(b"ECHO\x0c a\r\n")
+    assert raw.read_reply() == b"-ERR unknown command 'ECHO\x0c', with args beginning with: 'a' \r\n"
+
+
 def test_empty_multibulk_between_requests_is_ignored(raw):
     raw.send(encode_command("PING") + b"*0\r\n*-1\r\n" + encode_command("ECHO", "x"))
     assert raw.read_reply() == b"+PONG\r\n"
