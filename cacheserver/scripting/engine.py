@@ -236,7 +236,6 @@ class ScriptEngine:
             if numkeys > MAX_RUNNER_KEYS:
                 return self.run_script(c, script.function, script.name, numkeys, read_only, True, argv, oom)
             runner = script.runners[numkeys] = self._runner(script.function, numkeys)
-        server = self.server
         run = self._eval_run
         run.caller = c
         run.name = script.name
@@ -247,28 +246,7 @@ class ScriptEngine:
         run.argv = argv
         run.resp = 2
         run.oom = oom
-        self.run = run
-        sc = self._client
-        if sc is not None and sc.resp == 2:
-            sc.db = c.db
-        else:
-            self.script_client(c)
-        blocking = server.blocking
-        blocking.depth += 1  # blocking.atomic() inlined: this is the EVALSHA hot path
-        try:
-            value = runner(*argv[3:])
-        finally:
-            blocking.depth -= 1
-            self.run = None
-            if run.busy:
-                run.busy = False
-                server.remove_gate(self._busy_gate)
-        cls = value.__class__
-        if cls is bytes or cls is int:
-            return value
-        if cls is tuple:
-            return self.error_reply(value[1], run.name)
-        return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
+        return self._run(c, run, runner, argv[3:])
 
     def run_script(
         self,
@@ -283,9 +261,17 @@ class ScriptEngine:
     ) -> Any:
         """Run ``func`` with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV; ``oom``: the server was
         out of memory when the script started (its first DENYOOM command is refused)."""
-        server = self.server
-        run = self.run = ScriptRun(c, name, eval_mode, read_only, argv)
+        run = ScriptRun(c, name, eval_mode, read_only, argv)
         run.oom = oom
+        # One value back on success; a (false, error) pair on failure (see the prelude's run_eval).
+        return self._run(c, run, self._run_eval if eval_mode else self._run_function, (func, numkeys, *argv[3:]))
+
+    def _run(self, c: Any, run: ScriptRun, call: Any, args: Any) -> Any:
+        """Run ``call(*args)`` in Lua as the script ``run`` of client ``c``: the script client takes
+        the caller's database, blocking commands do not block (Redis's atomic section), and the value
+        (or the (false, error) pair) becomes the reply."""
+        server = self.server
+        self.run = run
         sc = self._client
         if sc is not None and sc.resp == 2:
             sc.db = c.db
@@ -294,18 +280,18 @@ class ScriptEngine:
         blocking = server.blocking
         blocking.depth += 1  # blocking.atomic() inlined: this is the EVALSHA hot path
         try:
-            # One value back on success; a (false, error) pair on failure (see the prelude's run_eval).
-            value = (self._run_eval if eval_mode else self._run_function)(func, numkeys, *argv[3:])
+            value = call(*args)
         finally:
             blocking.depth -= 1
             self.run = None
             if run.busy:
+                run.busy = False  # EVAL's run state is reused
                 server.remove_gate(self._busy_gate)
         cls = value.__class__
         if cls is bytes or cls is int:
             return value
         if cls is tuple:
-            return self.error_reply(value[1], name)
+            return self.error_reply(value[1], run.name)
         return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
 
     def out_of_memory(self) -> bool:
