@@ -205,6 +205,30 @@ def keyevents(target, r, *commands) -> list[tuple[bytes, bytes]]:
 # -- blocking commands ----------------------------------------------------------------------------------
 
 
+def watch_aborts(target, r, key: str, *changes) -> list[bool]:
+    """For each change (a function of another client, run between WATCH ``key`` and EXEC): whether
+    the transaction was aborted (redis-py's WatchError)."""
+    import redis
+
+    other = target.client()
+    aborted = []
+    try:
+        for change in changes:
+            with r.pipeline() as pipe:
+                pipe.watch(key)
+                change(other)
+                pipe.multi()
+                pipe.exists(key)
+                try:
+                    pipe.execute()
+                    aborted.append(False)
+                except redis.WatchError:
+                    aborted.append(True)
+    finally:
+        other.close()
+    return aborted
+
+
 def blocked_clients(r) -> int:
     return int(r.info("clients")["blocked_clients"])
 

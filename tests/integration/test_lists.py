@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import keyevents
+from helpers import keyevents, watch_aborts
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -271,20 +271,5 @@ def test_single_element_pushes_and_pops(target, r, raw):
 
 def test_watch_sees_single_element_pushes_and_pops(target, r):
     r.rpush("l", "a", "b", "c")
-    other = target.client()
-    try:
-        for change in (lambda: other.lpush("l", "x"), lambda: other.rpush("l", "y"),
-                       lambda: other.lpop("l"), lambda: other.rpop("l")):
-            with r.pipeline() as pipe:
-                pipe.watch("l")
-                change()
-                pipe.multi()
-                pipe.llen("l")
-                try:
-                    pipe.execute()
-                    raised = False
-                except Exception:
-                    raised = True
-            assert raised
-    finally:
-        other.close()
+    changes = (lambda o: o.lpush("l", "x"), lambda o: o.rpush("l", "y"), lambda o: o.lpop("l"), lambda o: o.rpop("l"))
+    assert watch_aborts(target, r, "l", *changes) == [True] * 4
