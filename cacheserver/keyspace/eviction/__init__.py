@@ -166,7 +166,7 @@ class Evictor:
     def _used(self) -> int:
         if self.live_stale:
             self.take_live()
-        used = STARTUP + CLIENT * len(self.clients)
+        used = self.overhead()
         for db in self.live:
             if db.stale:
                 db.recharge_stale()
@@ -202,7 +202,7 @@ class Evictor:
                 return None
         if self.live_stale:
             self.take_live()
-        used = STARTUP + CLIENT * len(self.clients)
+        used = STARTUP + CLIENT * len(self.clients)  # _used() written out: this runs on every write
         for d in self.live:
             if d.stale:
                 d.recharge_stale()
