@@ -233,6 +233,11 @@ class Database:
             if len(value) != len(old):
                 self.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
             data[key] = value
+        elif old is None and value.__class__ is bytes:  # a new string key: one charge for key and value
+            if self.ks.notify_flags & ev.NEW:
+                self.ks.emit(ev.NEW, b"new", key, self.index)
+            self.used += KEY_ENTRY + ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
+            data[key] = value
         else:
             if old is None:
                 if self.ks.notify_flags & ev.NEW:
@@ -609,66 +614,67 @@ class EvictingDatabase(Database):
 
     incr_by = Database._incr_by  # through ``lookup``: marks the counter stale, or tells the policy
 
-    def evict(self, need: int, batch: int) -> tuple[int, int]:
-        """Evict the policy's victims until ``need`` bytes are freed or ``batch`` keys went (or no
-        victim is left); returns (bytes freed, keys evicted).
+    def evict(self, need: int, batch: int) -> bool:
+        """Evict the policy's victims until ``need`` bytes are freed or ``batch`` keys went; True then,
+        False when no victim is left first.
 
         Each key goes as Redis's eviction removes it: everything ``_remove`` does (written out here,
         one loop for the whole batch: this runs on nearly every write of a full cache), then WATCH,
         the ``evicted`` event if enabled, and ``evicted_keys``. The policy hands out victims as
         ``(stamp, key)`` pairs, best last (``Policy.victims``); a key whose ``lru`` stamp is no longer
-        ``stamp`` was read or replaced since it was ranked and is passed over (a None stamp: never)."""
+        ``stamp`` was read or replaced since it was ranked and is passed over (a None stamp: never).
+        What has been evicted is booked (``used``, ``removed``, the stat) before the policy is asked
+        for more victims, since it may read the database while it ranks, and at the end."""
         policy = self.policy
         victims = policy.victims
-        data = self.data
-        pop = data.pop
-        expires = self.expires
-        lru = self.lru
-        stamp_of = lru.get
         volatile = policy.volatile
-        hooked = policy.hooks
-        ks = self.ks
-        notify = ks.notify_flags & ev.EVICTED
+        data = self.data
+        lru = self.lru
+        expires = self.expires
         freed = evicted = 0
-        applied_freed = applied_evicted = 0  # what ``used``, ``removed`` and the stat already count
         fruitless = 0  # refills in a row that evicted nothing: the policy finds no valid victim
-        while freed < need and evicted < batch:
+        while True:
             if not victims:
-                self.used -= freed - applied_freed  # the policy may read the database while it ranks
-                self.removed += evicted - applied_evicted
-                ks.evicted_keys += evicted - applied_evicted
-                fruitless = fruitless + 1 if evicted == applied_evicted else 0
-                applied_freed, applied_evicted = freed, evicted
+                self._book_evicted(freed, evicted)
+                need -= freed
+                batch -= evicted
+                fruitless = fruitless + 1 if not evicted else 0
+                freed = evicted = 0
                 if fruitless > 8 or not policy.refill():
-                    return freed, evicted
+                    return False
                 victims = policy.victims
                 continue
             stamp, key = victims.pop()
-            if stamp is not None and stamp_of(key) != stamp:
+            if stamp is not None and lru.get(key) != stamp or volatile and key not in expires:
                 continue
-            if volatile and key not in expires:
-                continue
-            v = pop(key, None)
+            v = data.pop(key, None)
             if v is None:
                 continue
             lru.pop(key, None)
-            freed += KEY_ENTRY + ((len(key) + 48) & -16)
-            freed += ((len(v) + 48) & -16) if v.__class__ is bytes else self._uncharge(key, v)
+            freed += KEY_ENTRY + ((len(key) + 48) & -16) + (
+                ((len(v) + 48) & -16) if v.__class__ is bytes else self._uncharge(key, v)
+            )
             if expires and expires.pop(key, None) is not None:
                 freed += EXPIRE_ENTRY
             evicted += 1
             if self.blocking_keys and key in self.blocking_keys:
-                ks.ready_keys[(self, key)] = None  # a blocked XREADGROUP learns its stream is gone
-            if hooked:
+                self.ks.ready_keys[(self, key)] = None  # a blocked XREADGROUP learns its stream is gone
+            if policy.hooks:
                 policy.delete(key)
             if self.watched:
                 self.touch_watched(key)
-            if notify:
-                ks.emit(ev.EVICTED, b"evicted", key, self.index)
-        self.used -= freed - applied_freed
-        self.removed += evicted - applied_evicted
-        ks.evicted_keys += evicted - applied_evicted
-        return freed, evicted
+            if self.ks.notify_flags & ev.EVICTED:
+                self.ks.emit(ev.EVICTED, b"evicted", key, self.index)
+            if freed >= need or evicted >= batch:
+                self.used -= freed  # ``_book_evicted``, written out for the commonest exit
+                self.removed += evicted
+                self.ks.evicted_keys += evicted
+                return True
+
+    def _book_evicted(self, freed: int, evicted: int) -> None:
+        self.used -= freed
+        self.removed += evicted
+        self.ks.evicted_keys += evicted
 
 
 class PolicyDatabase(EvictingDatabase):

@@ -189,7 +189,7 @@ class Evictor:
         """The server gate: evict before a DENYOOM command, refuse it with OOM when that fails.
 
         Runs before every command while maxmemory is set, so the used-memory sum is written out here
-        and the eviction itself is one call per command (``perform_evictions``), not one per key."""
+        and the eviction itself is one call per command (``Database.evict``), not one per key."""
         db = c.db
         if db is not self.live_db:  # the database this command writes to must be counted
             if db not in self.live:
@@ -202,14 +202,18 @@ class Evictor:
                 return None
         if self.live_stale:
             self.take_live()
+        live = self.live
         used = STARTUP + CLIENT * len(self.clients)  # _used() written out: this runs on every write
-        for d in self.live:
+        for d in live:
             if d.stale:
                 d.recharge_stale()
             used += d.used
-        if used <= self.maxmemory or self.perform_evictions(EVICT_BATCH, used):
+        limit = self.maxmemory
+        if used <= limit:
             return None
-        return OOM
+        if len(live) == 1:  # the common case, written out (under maxmemory every database has a policy)
+            return None if live[0].evict(used - limit, EVICT_BATCH) else OOM
+        return None if self.perform_evictions(EVICT_BATCH, used) else OOM
 
     def perform_evictions(self, batch: int = EVICT_BATCH, used: int | None = None) -> bool:
         """Evict until used memory is at most maxmemory; False when still over with nothing to evict.
@@ -226,10 +230,7 @@ class Evictor:
         dbs = self.live
         if len(dbs) == 1:  # the common case: one database, one call evicts all it takes
             db = dbs[0]
-            if db.policy is None:
-                return False
-            freed, evicted = db.evict(used - limit, batch)
-            return used - freed <= limit or evicted >= batch
+            return db.policy is not None and db.evict(used - limit, batch)
         dbs = [db for db in dbs if db.data and db.policy is not None]
         evicted = 0
         while used > limit:
@@ -250,10 +251,10 @@ class Evictor:
             db = dbs[j]
             if not db.data:
                 continue
-            freed, evicted = db.evict(1, 1)
-            if evicted:
+            before = db.used
+            if db.evict(1, 1):
                 self.next_db = j + 1
-                return freed
+                return before - db.used
         return None
 
     # -- cron ----------------------------------------------------------------------------------------
