@@ -40,9 +40,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -274,47 +276,52 @@ def replay(lanes: list[Lane], trace: list[int], cache: int, warmup: float, hold:
     return start, cold_steady
 
 
-def overhead(servers: dict[str, Server], requests: int) -> list[str]:
-    """redis-benchmark SET/GET throughput with eviction active (maxmemory below the data) vs maxmemory 0."""
-    lines = ["| server | test | maxmemory 0 ops/s | evicting ops/s | ratio |", "|---|---|---|---|---|"]
+def overhead(
+    servers: dict[str, Server], requests: int, pipelines: list[int], repeat: int = 3, pin: bool = False
+) -> list[str]:
+    """redis-benchmark SET/GET throughput with eviction active (allkeys-lru, maxmemory 10 MB above the
+    empty server, 100k random keys, filled by 200k untimed SETs first) vs maxmemory 0 (filled alike),
+    per pipeline depth: medians of ``repeat`` rounds, each round running maxmemory 0 and eviction on in
+    turn (which goes first alternates)."""
+    lines = [
+        "| server | test | -P | maxmemory 0 ops/s | evicting ops/s | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, srv in servers.items():
         c = Client(srv.port)
-        results = {}
-        for mode in ("off", "on"):
-            c.call(b"FLUSHALL")
-            c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
-            if mode == "on":
-                c.call(b"CONFIG", b"SET", b"maxmemory-policy", b"allkeys-lru")
-                used = c.info_field(b"used_memory")
-                c.call(b"CONFIG", b"SET", b"maxmemory", b"%d" % (used + 10_000_000))
-            out = subprocess.run(
-                [
-                    "redis-benchmark",
-                    "-p",
-                    str(srv.port),
-                    "-t",
-                    "set,get",
-                    "-n",
-                    str(requests),
-                    "-r",
-                    "100000",
-                    "-P",
-                    "16",
-                    "-q",
-                    "--csv",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            ).stdout
-            for row in out.splitlines()[1:]:
-                cells = [x.strip('"') for x in row.split(",")]
-                results[(cells[0], mode)] = float(cells[1])
+        results: dict[tuple[str, int, str], list[float]] = {}
+        for pipeline in pipelines:
+            for round_ in range(repeat):
+                for mode in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+                    c.call(b"FLUSHALL")
+                    c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
+                    if mode == "on":
+                        c.call(b"CONFIG", b"SET", b"maxmemory-policy", b"allkeys-lru")
+                        used = c.info_field(b"used_memory")
+                        c.call(b"CONFIG", b"SET", b"maxmemory", b"%d" % (used + 10_000_000))
+                    # Fill first (untimed), so that eviction is active from the first timed SET on.
+                    fill = ["redis-benchmark", "-p", str(srv.port), "-t", "set", "-n", "200000", "-r", "100000"]
+                    subprocess.run([*fill, "-P", "16", "-q"], capture_output=True, timeout=600, check=True)
+                    cmd = ["redis-benchmark", "-p", str(srv.port), "-t", "set,get", "-n", str(requests)]
+                    cmd += ["-r", "100000", "-P", str(pipeline), "-q", "--csv"]
+                    out = subprocess.run(
+                        cmd,
+                        capture_output=True,
+                        text=True,
+                        timeout=600,
+                        preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if pin else None,
+                    ).stdout
+                    for row in out.splitlines()[1:]:
+                        cells = [x.strip('"') for x in row.split(",")]
+                        results.setdefault((cells[0], pipeline, mode), []).append(float(cells[1]))
         c.call(b"CONFIG", b"SET", b"maxmemory", b"0")
+        c.call(b"FLUSHALL")
         c.close()
-        for test in ("SET", "GET"):
-            off, on = results.get((test, "off"), 0), results.get((test, "on"), 0)
-            lines.append(f"| {name} | {test} | {off:,.0f} | {on:,.0f} | {on / off if off else 0:.2f} |")
+        for pipeline in pipelines:
+            for test in ("SET", "GET"):
+                off = statistics.median(results.get((test, pipeline, "off"), [0]))
+                on = statistics.median(results.get((test, pipeline, "on"), [0]))
+                lines.append(f"| {name} | {test} | {pipeline} | {off:,.0f} | {on:,.0f} | {on / off if off else 0:.2f} |")
     return lines
 
 
@@ -400,6 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot-json", default="", help="only draw --plot from these comma-separated --json files")
     p.add_argument("--quick", action="store_true", help="zipf1.0 only, 10k keys, cache 1k, 20k requests")
     p.add_argument("--overhead", action="store_true", help="also run redis-benchmark SET/GET, eviction on/off")
+    p.add_argument("--overhead-only", action="store_true", help="only the redis-benchmark SET/GET overhead runs")
+    p.add_argument("--overhead-pipelines", default="1,16", help="redis-benchmark -P depths of the overhead runs")
+    p.add_argument("--overhead-requests", type=int, default=200_000, help="requests per overhead run")
+    p.add_argument("--overhead-repeat", type=int, default=3, help="rounds per overhead figure (medians)")
+    p.add_argument("--pin", action="store_true", help="overhead runs: servers on CPU 0, redis-benchmark on CPU 1")
     args = p.parse_args(argv)
     if args.quick:
         args.traces, args.keys, args.cache, args.requests = "zipf1.0", 10_000, 1_000, 20_000
@@ -417,6 +429,19 @@ def main(argv: list[str] | None = None) -> int:
     policies = args.policies.split(",")
     kinds = args.servers.split(",")
     workdir = tempfile.mkdtemp(prefix="bench-eviction-")
+    pipelines = [int(x) for x in args.overhead_pipelines.split(",")]
+    if args.overhead_only:
+        servers: dict[str, Server] = {}
+        try:
+            for name in kinds:
+                port = free_port()
+                servers[name] = Server(name, argv_for(name, port, workdir), port, workdir).start({0} if args.pin else None)
+            print("\n".join(overhead(servers, args.overhead_requests, pipelines, args.overhead_repeat, args.pin)))
+        finally:
+            for srv in servers.values():
+                srv.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 0
     lanes: list[Lane] = []
     try:
         for name in kinds:
@@ -499,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.overhead:
             print()
             first = {lane.server: lane.srv for lane in lanes}
-            print("\n".join(overhead(first, 100_000)))
+            print("\n".join(overhead(first, args.overhead_requests, pipelines, args.overhead_repeat, args.pin)))
     finally:
         for lane in lanes:
             lane.srv.stop()
