@@ -30,6 +30,16 @@ def test_range_matches_redis_clipping_from_both_ends() -> None:
         assert lst.range(start, end) == model_range(items, start, end)
 
 
+def test_range_of_any_share_of_a_long_list() -> None:
+    # short ranges walk from the nearer end, long ones copy the list: both across the deque's blocks
+    rng = random.Random(9)
+    for _ in range(2000):
+        items = [b"%d" % i for i in range(rng.randrange(0, 400))]
+        lst = List(items)
+        start, end = rng.randrange(-450, 450), rng.randrange(-450, 450)
+        assert lst.range(start, end) == model_range(items, start, end)
+
+
 def test_trim_keeps_what_range_returns() -> None:
     rng = random.Random(11)
     for _ in range(2000):
