@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import keyevents, watch_aborts
+from helpers import block, keyevents, watch_aborts
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -273,3 +273,51 @@ def test_watch_sees_single_element_pushes_and_pops(target, r):
     r.rpush("l", "a", "b", "c")
     changes = (lambda o: o.lpush("l", "x"), lambda o: o.rpush("l", "y"), lambda o: o.lpop("l"), lambda o: o.rpop("l"))
     assert watch_aborts(target, r, "l", *changes) == [True] * 4
+
+
+def test_repeated_lrange_sees_every_change(target, r, raw):
+    # The same LRANGE sent again after each kind of change to the list, most of which keep its length
+    # and the length of its elements, answers with the changed list (never the previous reply).
+    raw.command("RPUSH", "l", "a", "b", "c", "d")
+    steps = [
+        (("LSET", "l", "1", "x"), b"a x c d"),
+        (("LSET", "l", "-1", "y"), b"a x c y"),
+        (("RPOPLPUSH", "l", "l"), b"y a x c"),
+        (("LMOVE", "l", "l", "LEFT", "RIGHT"), b"a x c y"),
+        (("LINSERT", "l", "BEFORE", "x", "z"), b"a z x c y"),
+        (("LREM", "l", "1", "z"), b"a x c y"),
+        (("LTRIM", "l", "1", "-1"), b"x c y"),
+        (("LPUSH", "l", "p"), b"p x c y"),
+        (("RPUSH", "l", "q"), b"p x c y q"),
+        (("LPOP", "l"), b"x c y q"),
+        (("RPOP", "l"), b"x c y"),
+        (("LPUSHX", "l", "s"), b"s x c y"),
+        (("RPUSHX", "l", "t"), b"s x c y t"),
+        (("LPOP", "l", "2"), b"c y t"),
+        (("RPOP", "l", "1"), b"c y"),
+        (("LMPOP", "1", "l", "LEFT"), b"y"),
+        (("EVAL", "return redis.call('LSET', KEYS[1], 0, 'w')", "1", "l"), b"w"),
+        (("RPUSH", "other", "o"), b"w"),
+        (("RPUSH", "l", "e"), b"w e"),
+    ]
+    for change, expected in steps:
+        raw.command("LRANGE", "l", "0", "-1")
+        raw.command(*change)
+        items = expected.split()
+        assert raw.command("LRANGE", "l", "0", "-1") == b"*%d\r\n" % len(items) + b"".join(
+            b"$1\r\n" + item + b"\r\n" for item in items
+        ), change
+    # a key deleted and pushed again; a write to another key
+    raw.command("DEL", "l")
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*0\r\n"
+    raw.command("RPUSH", "l", "y", "f")
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*2\r\n$1\r\ny\r\n$1\r\nf\r\n"
+    raw.command("RPUSH", "src", "g")
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*2\r\n$1\r\ny\r\n$1\r\nf\r\n"
+    # a blocked BLMOVE served by a push moves an element onto the list between two equal LRANGEs
+    raw.command("DEL", "src")
+    waiter = block(target, r, "BLMOVE", "src", "l", "LEFT", "LEFT", "0")
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*2\r\n$1\r\ny\r\n$1\r\nf\r\n"
+    raw.command("RPUSH", "src", "h")
+    assert waiter.result() == b"$1\r\nh\r\n"
+    assert raw.command("LRANGE", "l", "0", "-1") == b"*3\r\n$1\r\nh\r\n$1\r\ny\r\n$1\r\nf\r\n"
