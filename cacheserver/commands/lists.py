@@ -3,16 +3,14 @@ blocking BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP, as Redis 7.0's t_list.c.
 
 Rules: a list that becomes empty is deleted (``del`` notified after the pop event); every command checks
 the type of each key it touches (WRONGTYPE, the destination of a move included); in-place changes tell
-WATCH through the database and add to ``ks.dirty`` before the command returns (LRANGE's memo of its last
-reply is only valid while ``dirty`` stands still). Arguments are checked in Redis's order, so the first
-error is Redis's. Blocking commands answer at once when they can and otherwise hand a ``serve`` function to
+WATCH through the database. Arguments are checked in Redis's order, so the first error is Redis's.
+Blocking commands answer at once when they can and otherwise hand a ``serve`` function to
 ``server.blocking`` (see blocking.py), which runs it when a pushed key makes the client serviceable.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from weakref import ref
 
 from cacheserver import errors
 from cacheserver.blocking import parse_timeout
@@ -281,37 +279,16 @@ def llen(c: Any, argv: list[bytes]) -> int:
          "(HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
          syntax="key start stop", key_specs=[keyspec("RO access")])
 def lrange(c: Any, argv: list[bytes]) -> Any:
-    global _range_memo
     start = parse_ll(argv[2])
     end = parse_ll(argv[3])
     if start is None or end is None:
         raise errors.NOT_INTEGER
-    db = c.db
-    lst = db.lookup_read(argv[1])
+    lst = c.db.lookup_read(argv[1])
     if lst is None:
         return EMPTY_ARRAY
     if lst.__class__ is not List:
         raise WRONGTYPE
-    dirty = db.ks.dirty
-    memo = _range_memo
-    list_ref = memo[0]
-    if list_ref() is lst:
-        if memo[3] == dirty and memo[1] == start and memo[2] == end:
-            return memo[4]
-    else:
-        list_ref = ref(lst)
-    reply = bulk_array(lst.range(start, end))
-    if len(reply) <= _RANGE_MEMO_MAX:
-        _range_memo = (list_ref, start, end, dirty, reply)
-    return reply
-
-
-# LRANGE's last reply, kept with the list (weakly), the range and the keyspace's dirty counter: every
-# change to a list adds to ``dirty`` (it is what AOF and save points count), so while dirty stands still
-# the same range of the same list is the same bytes and a repeated LRANGE (a feed read over and over) is
-# answered without walking and encoding the elements again. One entry, of bounded size.
-_RANGE_MEMO_MAX = 1 << 20
-_range_memo: tuple = (lambda: None, 0, 0, -1, EMPTY_ARRAY)
+    return bulk_array(lst.range(start, end))
 
 
 @command("lindex", 3, flags="readonly", keys=(1, 1, 1), group="list", since="1.0.0",
