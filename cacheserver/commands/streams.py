@@ -78,7 +78,11 @@ _AUTOCLAIM_MAX_COUNT = LLONG_MAX // 16
 _BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
 _SEQ_TEXT = [b"%d" % n for n in range(1024)]
 _ID_PREFIX: list = [-1, b""]  # [ms, b"<ms>-"] of the last ID generated (by any stream)
-_FIELD_TEXT: list = [None, b""]  # [field, b"\r\n*2\r\n$<len>\r\n<field>\r\n"] of the last one-field XADD
+_PAIR_HEADERS = [b"*2\r\n$%d\r\n" % n for n in range(128)]  # an entry's start, by the length of its ID
+# [field, value, b"\r\n*2\r\n$<len>\r\n<field>\r\n$<len>\r\n<value>\r\n"] of the last one-field XADD: the
+# entry after its ID, the same while a client repeats its field and value (as benchmarks and counters do)
+_ENTRY_TAIL: list = [None, None, b""]
+_NO_NODE = [0, 0, 0, 0, 0, None]  # stands for the last node of a stream without nodes: no field matches it
 _SPACES = b" \t\n\r\x0b\x0c"
 
 
@@ -323,75 +327,84 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
         if argv[2] != b"*":
             return _xadd(c, argv)
         maxlen = -1
+        f = argv[3]
+        v = argv[4]
     elif argc == 8 and argv[5] == b"*" and argv[3] == b"~" and argv[2].upper() == b"MAXLEN":
         maxlen = int_arg(argv[4])
         if maxlen < 0:
             raise MAXLEN_NEGATIVE
+        f = argv[6]
+        v = argv[7]
     else:
         return _xadd(c, argv)
+    # The entry's text after its ID, shared by every entry with that field and value.
+    tail_text = _ENTRY_TAIL
+    if tail_text[1] != v or tail_text[0] != f:
+        if len(f) >= 1024 or len(v) >= 1024:
+            return _xadd(c, argv)
+        tail_text[2] = b"\r\n*2\r\n%b%b\r\n%b%b\r\n" % (_BULK_HEADERS[len(f)], f, _BULK_HEADERS[len(v)], v)
+        tail_text[0] = f
+        tail_text[1] = v
     db = c.db
     key = argv[1]
     s = db.lookup(key)
     if s.__class__ is not Stream:
         return _xadd(c, argv)
     server = c.server
-    # streamIncrID without 128-bit arithmetic: the stream keeps its last ID's two parts.
+    # streamIncrID without 128-bit arithmetic: the stream keeps its last ID's two parts. A sequence
+    # of 1024 or more is rare (1024 entries in one millisecond): its own check holds the overflow's.
+    # Nothing below goes back to the general path, so the new ID is stored as soon as it is known
+    # (a new millisecond: both parts; the same one: the sequence).
     ms = server.clock.now_ms
     last_ms = s.last_ms
     if last_ms < ms:
         seq = 0
         sid = ms << 64
+        seq_text = b"0"
+        s.last_ms = ms
+        s.last_seq = 0
     else:
         seq = s.last_seq + 1
-        if seq > U64:
+        if seq < 1024:
+            seq_text = _SEQ_TEXT[seq]
+        elif seq > U64:
             return _xadd(c, argv)
+        else:
+            seq_text = b"%d" % seq
+        s.last_seq = seq
         ms = last_ms
         sid = s.last_id + 1
-    # The ID's text: the "<ms>-" prefix is shared by every ID of that millisecond; the entry's
-    # "*2 [field" part by every entry with that field.
+    s.last_id = sid
+    # The ID's text: the "<ms>-" prefix is shared by every ID of that millisecond.
     prefix = _ID_PREFIX
     if prefix[0] != ms:
         prefix[0] = ms
         prefix[1] = b"%d-" % ms
-    idb = prefix[1] + _SEQ_TEXT[seq] if seq < 1024 else prefix[1] + b"%d" % seq
-    f = argv[-2]
-    v = argv[-1]
-    vlen = len(v)
-    field = _FIELD_TEXT
-    try:
-        if field[0] != f:
-            field[1] = b"\r\n*2\r\n%b%b\r\n" % (_BULK_HEADERS[len(f)], f)
-            field[0] = f
-        payload = b"".join((b"*2\r\n", _BULK_HEADERS[len(idb)], idb, field[1], _BULK_HEADERS[vlen], v, b"\r\n"))
-    except IndexError:  # a field or value of 1024 bytes or more
-        return _xadd(c, argv)
-    # Stream.append, for one field.
+    idb = prefix[1] + seq_text
+    payload = _PAIR_HEADERS[len(idb)] + idb + tail_text[2]
+    # Stream.append for one field, whose common case (the entry fits the last node, whose first entry
+    # has the same field) is written out here; any other goes through Stream.append.
     values = server.config.values
-    nodes = s.nodes
-    if nodes:
-        tail = nodes[-1]  # [master_id, live, deleted, last_id, bytes, master_fields]
-        size = tail[4] + (vlen + 6 if f == tail[5] else vlen + len(f) + 9)
-        max_bytes = values["stream-node-max-bytes"]
-        max_entries = values["stream-node-max-entries"]
-        if not 0 < max_bytes <= LISTPACK_MAX_SIZE:
-            max_bytes = LISTPACK_MAX_SIZE
-        if size < max_bytes and not (max_entries and tail[1] + tail[2] >= max_entries):
-            tail[1] += 1
-            tail[3] = sid
-            tail[4] = size
-        else:
-            nodes.append([sid, 1, 0, sid, vlen + len(f) + 25, f])
-            s.node_keys.append(sid)
+    try:
+        tail = s.nodes[-1]  # [master_id, live, deleted, last_id, bytes, master_fields]
+    except IndexError:
+        tail = _NO_NODE
+    size = tail[4] + len(v) + 6
+    max_entries = values["stream-node-max-entries"]
+    if (
+        f == tail[5]
+        and size < values["stream-node-max-bytes"] <= LISTPACK_MAX_SIZE
+        and (tail[1] + tail[2] < max_entries or not max_entries)
+    ):
+        tail[1] += 1
+        tail[3] = sid
+        tail[4] = size
+        s.ids.append(sid)
+        s.payloads.append(payload)
+        s.nbytes += len(payload)
+        s.entries_added += 1
     else:
-        nodes.append([sid, 1, 0, sid, vlen + len(f) + 25, f])
-        s.node_keys.append(sid)
-    s.ids.append(sid)
-    s.payloads.append(payload)
-    s.nbytes += len(payload)
-    s.last_id = sid
-    s.last_ms = ms
-    s.last_seq = seq
-    s.entries_added += 1
+        s.append(sid, ms, seq, payload, f, len(v) + 6, len(f) + 3, max_entries, values["stream-node-max-bytes"])
     ks = db.ks
     db.signal_modified(key)
     if ks.notify_flags:
@@ -400,7 +413,7 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
     # Approximate MAXLEN trimming removes nothing while the first node cannot go (see Stream.trim).
     if maxlen >= 0:
         length = len(s.ids) - s.head
-        if length > maxlen and length - nodes[0][1] >= maxlen:
+        if length > maxlen and length - s.nodes[0][1] >= maxlen:
             limit = 100 * values["stream-node-max-entries"]
             if not 0 < limit <= 1000000:
                 limit = 10000

@@ -144,6 +144,36 @@ def test_xadd_auto_id_forms_nodes_and_payloads(r):
     assert entries[38][1] == {b"field": b"v38"}
 
 
+def test_xadd_auto_id_after_a_future_id_an_emptied_stream_and_unlimited_node_entries(raw, r):
+    # ``*`` after an explicit ID in the future: the sequence goes on (past 1023, then over the top of
+    # the sequence into the next millisecond)
+    assert raw.command("XADD", "s", "99999999999999-1500", "f", "v") == b"$19\r\n99999999999999-1500\r\n"
+    assert raw.command("XADD", "s", "*", "f", "v") == b"$19\r\n99999999999999-1501\r\n"
+    assert raw.command("XADD", "s", "MAXLEN", "~", "5", "*", "f", "w") == b"$19\r\n99999999999999-1502\r\n"
+    assert raw.command("XADD", "s", f"99999999999999-{MAXU - 1}", "f", "v").startswith(b"$35\r\n")
+    assert raw.command("XADD", "s", "*", "f", "v") == b"$35\r\n99999999999999-%d\r\n" % MAXU
+    assert raw.command("XADD", "s", "*", "f", "v") == b"$17\r\n100000000000000-0\r\n"
+    assert raw.command("XADD", "s", "*", "f", "v") == b"$17\r\n100000000000000-1\r\n"
+    assert r.xrange("s", "100000000000000", "+") == [(b"100000000000000-0", {b"f": b"v"}),
+                                                   (b"100000000000000-1", {b"f": b"v"})]
+    # a stream whose every entry was deleted has no node left: the next entry starts one
+    r.xadd("e", {"f": "v"}, id="1-0")
+    r.xdel("e", "1-0")
+    new_id = r.xadd("e", {"f": "v"})
+    info = r.xinfo_stream("e")
+    assert (info["length"], info["radix-tree-keys"], info["entries-added"]) == (1, 1, 2)
+    assert (info["max-deleted-entry-id"], info["first-entry"][0]) == (b"1-0", new_id)
+    # stream-node-max-entries 0: no limit by count
+    r.config_set("stream-node-max-entries", "0")
+    try:
+        for _ in range(150):
+            r.execute_command("XADD", "u", "*", "f", "v")
+    finally:
+        r.config_set("stream-node-max-entries", "100")
+    info = r.xinfo_stream("u")
+    assert (info["length"], info["radix-tree-keys"], info["entries-added"]) == (150, 1, 150)
+
+
 def test_xtrim_errors_and_counts(raw):
     for i in range(1, 6):
         raw.command("XADD", "s", f"{i}-0", "f", "v")
