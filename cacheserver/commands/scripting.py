@@ -139,7 +139,17 @@ def eval_(c: Any, argv: list[bytes]) -> Any:
     **_EVAL_FACTS,
 )
 def evalsha(c: Any, argv: list[bytes]) -> Any:
-    return _eval(c, argv, True, False)
+    # The common case straight to the engine: a loaded script without a shebang, a small numkeys within
+    # the arguments, no maxmemory. Anything else takes _eval, which checks in Redis's order.
+    server = c.server
+    try:
+        script = server.scripting.scripts.get(argv[1])
+    except AttributeError:  # no scripting command ran yet
+        return _eval(c, argv, True, False)
+    numkeys = _SMALL.get(argv[2])
+    if script is None or numkeys is None or numkeys > len(argv) - 3 or script.flags is not None or server.evictor.maxmemory:
+        return _eval(c, argv, True, False)
+    return server.scripting.run_eval(c, script, numkeys, False, argv)
 
 
 @command(

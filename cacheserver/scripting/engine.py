@@ -230,7 +230,8 @@ class ScriptEngine:
         """EVAL/EVALSHA: run a cached script with ``argv[3:3+numkeys]`` as KEYS and the rest as ARGV.
 
         The script's runner for this number of keys takes exactly the call's arguments; the run's
-        state object is reused (a script cannot start another one)."""
+        state object is reused (a script cannot start another one). ``_run`` is written out here:
+        this is EVALSHA's hot path, one Python frame between the handler and Lua."""
         runner = script.runners.get(numkeys)
         if runner is None:
             if numkeys > MAX_RUNNER_KEYS:
@@ -242,11 +243,32 @@ class ScriptEngine:
         run.read_only = read_only
         run.wrote = False
         run.kill = None
-        run.start = _monotonic()
         run.argv = argv
         run.resp = 2
         run.oom = oom
-        return self._run(c, run, runner, argv[3:])
+        self.run = run
+        sc = self._client
+        if sc is not None and sc.resp == 2:
+            sc.db = c.db
+        else:
+            self.script_client(c)
+        blocking = self.server.blocking
+        blocking.depth += 1  # blocking.atomic() inlined
+        run.start = _monotonic()
+        try:
+            value = runner(argv[3]) if len(argv) == 4 else runner(*argv[3:])
+        finally:
+            blocking.depth -= 1
+            self.run = None
+            if run.busy:
+                run.busy = False
+                self.server.remove_gate(self._busy_gate)
+        cls = value.__class__
+        if cls is bytes or cls is int:
+            return value
+        if cls is tuple:
+            return self.error_reply(value[1], run.name)
+        return to_reply(value, run.resp)
 
     def run_script(
         self,
