@@ -205,7 +205,9 @@ def _entries(s: Stream, lo: int, hi: int, rev: bool = False) -> Raw:
 def _signal_changed(c: Any, key: bytes, event: bytes, dirty: int = 1) -> None:
     db = c.db
     ks = db.ks
-    db.signal_modified(key)
+    db.stale[key] = None  # ``signal_modified``, written out
+    if db.watched:
+        db.touch_watched(key)
     if ks.notify_flags:
         ks.emit(ev.STREAM, event, key, db.index)
     ks.dirty += dirty
@@ -347,10 +349,14 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
         tail_text[1] = v
     db = c.db
     key = argv[1]
-    s = db.lookup(key)
+    if db.expires or db.policy is not None:
+        s = db.lookup(key)  # it may have expired, or an eviction policy is to be told
+    else:
+        s = db.data.get(key)  # ``lookup`` written out for a database without TTLs or a policy
     if s.__class__ is not Stream:
         return _xadd(c, argv)
     server = c.server
+    db.lru[key] = server.clock.lru
     # streamIncrID without 128-bit arithmetic: the stream keeps its last ID's two parts. A sequence
     # of 1024 or more is rare (1024 entries in one millisecond): its own check holds the overflow's.
     # Nothing below goes back to the general path, so the new ID is stored as soon as it is known
@@ -406,7 +412,9 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
     else:
         s.append(sid, ms, seq, payload, f, len(v) + 6, len(f) + 3, max_entries, values["stream-node-max-bytes"])
     ks = db.ks
-    db.signal_modified(key)
+    db.stale[key] = None  # ``signal_modified``, written out
+    if db.watched:
+        db.touch_watched(key)
     if ks.notify_flags:
         ks.emit(ev.STREAM, b"xadd", key, db.index)
     ks.dirty += 1
@@ -508,7 +516,9 @@ def _xadd(c: Any, argv: list[bytes]) -> Any:
     s.append(sid, ms, seq, payload, fields, vsize, fsize, values["stream-node-max-entries"],
              values["stream-node-max-bytes"])
     ks = db.ks
-    db.signal_modified(key)
+    db.stale[key] = None  # ``signal_modified``, written out
+    if db.watched:
+        db.touch_watched(key)
     if ks.notify_flags:
         ks.emit(ev.STREAM, b"xadd", key, db.index)
     ks.dirty += 1
