@@ -13,6 +13,9 @@ PRELUDE = (
 local py_call, py_pcall, py_sha1, py_log, py_setresp, py_setrepl, py_tick, py_register, py_error, libs = ...
 local G = _G
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
+-- Scripts never see the debug library, and without a global one lupa calls into Lua without first
+-- looking up debug.traceback as the message handler (our runs have their own: on_error).
+G.debug = nil
 local rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack = rawset, type, error, tostring, setfenv, xpcall, pcall, select, unpack
 local setmetatable, loadstring, load = setmetatable, loadstring, load
 local INTERNAL = '"""
