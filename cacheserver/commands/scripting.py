@@ -147,7 +147,9 @@ def evalsha(c: Any, argv: list[bytes]) -> Any:
     except AttributeError:  # no scripting command ran yet
         return _eval(c, argv, True, False)
     numkeys = _SMALL.get(argv[2])
-    if script is None or numkeys is None or numkeys > len(argv) - 3 or script.flags is not None or server.evictor.maxmemory:
+    if script is None or numkeys is None or numkeys > len(argv) - 3:
+        return _eval(c, argv, True, False)
+    if script.flags is not None or server.evictor.maxmemory:
         return _eval(c, argv, True, False)
     return server.scripting.run_eval(c, script, numkeys, False, argv)
 
