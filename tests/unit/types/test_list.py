@@ -21,22 +21,15 @@ def model_range(items: list, start: int, end: int) -> list:
     return items[start : min(end, n - 1) + 1]
 
 
-def test_range_matches_redis_clipping_from_both_ends() -> None:
-    rng = random.Random(7)
+@pytest.mark.parametrize(("seed", "longest", "reach"), [(7, 40, 50), (9, 400, 450)])
+def test_range_matches_redis_clipping_from_both_ends(seed: int, longest: int, reach: int) -> None:
+    # Short lists, and long ones: short ranges walk from the nearer end, long ones copy the list, both
+    # across the deque's blocks.
+    rng = random.Random(seed)
     for _ in range(2000):
-        items = [b"%d" % i for i in range(rng.randrange(0, 40))]
+        items = [b"%d" % i for i in range(rng.randrange(0, longest))]
         lst = List(items)
-        start, end = rng.randrange(-50, 50), rng.randrange(-50, 50)
-        assert lst.range(start, end) == model_range(items, start, end)
-
-
-def test_range_of_any_share_of_a_long_list() -> None:
-    # short ranges walk from the nearer end, long ones copy the list: both across the deque's blocks
-    rng = random.Random(9)
-    for _ in range(2000):
-        items = [b"%d" % i for i in range(rng.randrange(0, 400))]
-        lst = List(items)
-        start, end = rng.randrange(-450, 450), rng.randrange(-450, 450)
+        start, end = rng.randrange(-reach, reach), rng.randrange(-reach, reach)
         assert lst.range(start, end) == model_range(items, start, end)
 
 
