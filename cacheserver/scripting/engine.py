@@ -178,6 +178,7 @@ class ScriptEngine:
         self._runner = api[b"runner"]
         self.is_function = api[b"is_function"]
         self._pack = api[b"pack"]
+        self._raw_copy = api[b"raw_copy"]
         self._table_from = lua.table_from
 
     def reset(self) -> None:
@@ -268,7 +269,11 @@ class ScriptEngine:
             return value
         if cls is tuple:
             return self.error_reply(value[1], run.name)
-        return to_reply(value, run.resp)
+        try:
+            return to_reply(value, run.resp)
+        except lua51.LuaError:
+            # Redis reads a reply table raw: an __index that raises (as the script's _G's) never runs.
+            return to_reply(self._raw_copy(value), run.resp)
 
     def run_script(
         self,
@@ -314,7 +319,10 @@ class ScriptEngine:
             return value
         if cls is tuple:
             return self.error_reply(value[1], run.name)
-        return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
+        try:
+            return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
+        except lua51.LuaError:
+            return to_reply(self._raw_copy(value), run.resp)
 
     def out_of_memory(self) -> bool:
         """Before a script under maxmemory: evict what it takes; True when still over the limit

@@ -12,7 +12,7 @@ PRELUDE = (
     r"""
 local py_call, py_pcall, py_sha1, py_log, py_setresp, py_setrepl, py_tick, py_register, py_error, libs = ...
 local G = _G
-local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
+local dbg_getinfo, dbg_sethook, dbg_getmetatable = debug.getinfo, debug.sethook, debug.getmetatable
 -- Scripts never see the debug library, and without a global one lupa calls into Lua without first
 -- looking up debug.traceback as the message handler (our runs have their own: on_error).
 G.debug = nil
@@ -22,25 +22,24 @@ local INTERNAL = '"""
     + INTERNAL_CHUNK
     + r"""'
 
+local READONLY = 'Attempt to modify a readonly table'
 local function readonly(t, k, v)
-  error('Attempt to modify a readonly table', 2)
+  error(READONLY, 2)
 end
 local function nonexistent(t, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end
--- Redis 7.0 makes the globals and every library table read-only; a proxy gives the same errors.
-local function protect(t, strict)
-  local proxy = {}
-  local index = t
-  if strict then
-    index = function(_, k)
-      local v = t[k]
-      if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
-      return v
-    end
-  end
-  setmetatable(proxy, {__index = index, __newindex = readonly, __metatable = false})
-  return proxy
+
+-- Redis 7.0 marks the globals and every table reachable from them read-only inside its Lua (a flag
+-- lua_rawset checks); stock Lua has no such flag, so scripts see empty proxies whose __newindex
+-- refuses, and the script-visible raw functions (below) know the proxies: ``backing`` maps each one to
+-- the table its reads come from, ``fake_mt`` to what getmetatable shows for it (nil: none).
+local backing, fake_mt = {}, {}
+local function protect(t)
+  local proxy, mt = {}, {__index = t, __newindex = readonly, __metatable = false}
+  setmetatable(proxy, mt)
+  backing[proxy] = t
+  return proxy, mt
 end
 
 -- What scripts see as globals (Redis's allow-list), read-only, erroring on unknown names.
@@ -50,7 +49,7 @@ for _, name in ipairs({'assert', 'collectgarbage', 'error', 'gcinfo', 'getmetata
     'type', 'unpack', '_VERSION'}) do
   base[name] = G[name]
 end
-for _, name in ipairs({'coroutine', 'string', 'table', 'math'}) do base[name] = protect(G[name]) end
+for _, name in ipairs({'coroutine', 'string', 'math'}) do base[name] = protect(G[name]) end
 -- Library functions and redis.call are Python callables, C functions to Lua: a script's tail call to
 -- them keeps its frame, so their errors can name the script's line (see on_error).
 for name, lib in pairs(libs) do
@@ -58,16 +57,114 @@ for name, lib in pairs(libs) do
   for fname, f in pairs(lib) do t[fname] = f end
   base[name] = protect(t)
 end
+-- Strings share one metatable ({__index = string}); scripts get a read-only copy of it from
+-- getmetatable(''), so that no script can take string methods away from the next one.
+local string_mt = getmetatable('')
+string_mt.__metatable = protect({__index = base.string})
 
-local function new_env()
-  local env = {}
-  setmetatable(env, {__index = base, __newindex = readonly, __metatable = false})
-  return env
+-- Redis's argument errors of the C functions replaced below, positioned at the script's line.
+-- ``level`` counts from argerror's caller, as error's does.
+local function argerror(n, fname, msg, level)
+  error('bad argument #' .. n .. " to '" .. fname .. "' (" .. msg .. ')', (level or 2) + 1)
+end
+local function check_table(n, fname, t, given)
+  if given < n then argerror(n, fname, 'table expected, got no value', 3) end
+  if type(t) ~= 'table' then argerror(n, fname, 'table expected, got ' .. type(t), 3) end
 end
 
--- One environment for every EVAL script; KEYS and ARGV are set in it before each run.
-local eval_env = new_env()
-base._G = eval_env
+-- The raw functions refuse to write a read-only table and read a proxy's contents, as in Redis.
+local raw_get, raw_set, raw_next, raw_pairs, get_mt, set_mt = rawget, rawset, next, pairs, getmetatable, setmetatable
+-- A proxy's contents: a table, or a function answering the table of the moment.
+local function contents(t)
+  local b = backing[t]
+  if type(b) == 'function' then return b() end
+  return b
+end
+base.rawset = function(...)
+  local t, k = ...
+  local n = select('#', ...)
+  check_table(1, 'rawset', t, n)
+  if n < 2 then argerror(2, 'rawset', 'value expected') end
+  if n < 3 then argerror(3, 'rawset', 'value expected') end
+  if backing[t] then error(READONLY, 0) end
+  return raw_set(...)
+end
+base.rawget = function(...)
+  local t, k = ...
+  local n = select('#', ...)
+  check_table(1, 'rawget', t, n)
+  if n < 2 then argerror(2, 'rawget', 'value expected') end
+  local b = contents(t)
+  if b then return raw_get(b, k) end
+  return raw_get(t, k)
+end
+base.next = function(...)
+  local t, k = ...
+  check_table(1, 'next', t, select('#', ...))
+  local b = contents(t)
+  if b then return raw_next(b, k) end
+  return raw_next(t, k)
+end
+local script_next = base.next
+base.pairs = function(...)
+  local t = ...
+  check_table(1, 'pairs', t, select('#', ...))
+  if backing[t] then return script_next, t, nil end
+  return raw_pairs(t)
+end
+base.getmetatable = function(...)
+  local t = ...
+  if select('#', ...) == 0 then argerror(1, 'getmetatable', 'value expected') end
+  if backing[t] then return fake_mt[t] end
+  return get_mt(t)
+end
+base.setmetatable = function(...)
+  local t, mt = ...
+  local n = select('#', ...)
+  check_table(1, 'setmetatable', t, n)
+  if n < 2 or (mt ~= nil and type(mt) ~= 'table') then argerror(2, 'setmetatable', 'nil or table expected') end
+  if backing[t] then error(READONLY, 0) end
+  local old = dbg_getmetatable(t)
+  if old and raw_get(old, '__metatable') ~= nil then error('cannot change a protected metatable', 2) end
+  return set_mt(t, mt)
+end
+-- table.insert writes with lua_rawseti, which Redis refuses on a read-only table (after its own
+-- argument checks); the other table functions write nothing to a table without array items.
+local tinsert = table.insert
+local script_table = {}
+for k, v in pairs(table) do script_table[k] = v end
+script_table.insert = function(...)
+  local t = ...
+  local n = select('#', ...)
+  check_table(1, 'insert', t, n)
+  if n ~= 2 and n ~= 3 then error("wrong number of arguments to 'insert'", 2) end
+  if n == 3 and tonumber((select(2, ...))) == nil then
+    argerror(2, 'insert', 'number expected, got ' .. type((select(2, ...))))
+  end
+  if backing[t] then error(READONLY, 0) end
+  return tinsert(...)
+end
+base.table = protect(script_table)
+
+-- Each environment is an empty proxy over its own globals table: every assignment reaches __newindex.
+-- EVAL's globals hold KEYS and ARGV, replaced before each run (never nil, so replacing them is a
+-- plain store); a function library's hold neither, as in Redis.
+local eval_base, function_base = {}, {}
+local function new_env(globals)
+  local env, mt = protect(globals)
+  -- What Redis's globals carry as metatable: __index = luaProtectedTableError, read-only.
+  fake_mt[env] = protect({__index = function(...)
+    if select('#', ...) ~= 2 then error('Wrong number of arguments to luaProtectedTableError', 2) end
+    local _, k = ...
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end})
+  return env, mt
+end
+local eval_env = new_env(eval_base)
+-- While a library's code loads, its globals offer `redis` alone (Redis swaps the globals' __index).
+local loading_base = {}
+local function_env, function_env_mt = new_env(function_base)
+eval_base.KEYS, eval_base.ARGV = {}, {}
 
 -- Code compiled from inside a script runs in the script's environment, never in the real globals.
 base.loadstring = function(s, name)
@@ -191,11 +288,18 @@ setmetatable(function_api, {
   __newindex = readonly,
   __metatable = false,
 })
-local function_env = new_env()
-rawset(function_env, 'redis', function_api)
-rawset(function_env, '_G', function_env)
+-- Raw reads see what the library sees: the loading API and globals, or the script's.
+backing[function_api] = function() if is_loading then return loading end return function_redis end
+backing[function_env] = function() if is_loading then return loading_base end return function_base end
+loading_base.redis = function_api
+setmetatable(loading_base, {__index = nonexistent, __newindex = readonly, __metatable = false})
 
-setmetatable(base, {__index = nonexistent, __newindex = readonly, __metatable = false})
+-- Both globals tables: a flat copy of the allow-list (no lookup chain on a global's read).
+for k, v in pairs(base) do eval_base[k], function_base[k] = v, v end
+eval_base._G = eval_env
+function_base._G, function_base.redis = function_env, function_api
+setmetatable(eval_base, {__index = nonexistent, __newindex = readonly, __metatable = false})
+setmetatable(function_base, {__index = nonexistent, __newindex = readonly, __metatable = false})
 
 -- Redis's error handler: every error becomes {err=..., source=..., line=...} of the user's frame.
 local function on_error(e)
@@ -262,8 +366,7 @@ local function split_args(nkeys, ...)
 end
 api.run_eval = function(f, nkeys, ...)
   local keys, argv = split_args(nkeys, ...)
-  rawset(eval_env, 'KEYS', keys)
-  rawset(eval_env, 'ARGV', argv)
+  eval_base.KEYS, eval_base.ARGV = keys, argv
   return finish(xpcall(f, on_error))
 end
 -- A script's runner for one number of keys: the keys are parameters and the rest is ARGV, so Python
@@ -275,12 +378,12 @@ api.runner = function(f, nkeys)
     local names = {}
     for i = 1, nkeys do names[i] = 'k' .. i end
     local params = table.concat(names, ', ')
-    local src = 'local f, rawset, env, xpcall, on_error, finish = ...\n' ..
+    local src = 'local f, globals, xpcall, on_error, finish = ...\n' ..
       'return function(' .. params .. (nkeys > 0 and ', ...)' or '...)') ..
-      ' rawset(env, "KEYS", {' .. params .. '}) rawset(env, "ARGV", {...})' ..
+      ' globals.KEYS = {' .. params .. '} globals.ARGV = {...}' ..
       ' return finish(xpcall(f, on_error)) end'
     local chunk = loadstring(src, INTERNAL)
-    factory = function(fn) return chunk(fn, rawset, eval_env, xpcall, on_error, finish) end
+    factory = function(fn) return chunk(fn, eval_base, xpcall, on_error, finish) end
     runner_factories[nkeys] = factory
   end
   return factory(f)
@@ -291,13 +394,41 @@ api.run_function = function(f, nkeys, ...)
 end
 api.run_load = function(f)
   is_loading = true
+  function_env_mt.__index = loading_base
   local ok, v = xpcall(f, on_error)
   if kill_msg then unkill() end
+  function_env_mt.__index = function_base
   is_loading = false
   return ok, v
 end
 api.is_function = function(v) return type(v) == 'function' end
 api.pack = function(...) return {...} end
+-- A reply table as Redis reads it, without metamethods: the type fields, the array part, and whole
+-- map/set tables (shared tables stay shared, so a cycle stays a cycle).
+api.raw_copy = function(t)
+  local seen = {}
+  local function copy(v, whole)
+    if type(v) ~= 'table' then return v end
+    local c = seen[v]
+    if c then return c end
+    c = {}
+    seen[v] = c
+    if whole then
+      for k, x in raw_next, v do c[copy(k, true)] = copy(x, true) end
+      return c
+    end
+    for _, f in ipairs({'err', 'ok', 'double', 'big_number'}) do c[f] = raw_get(v, f) end
+    c.map, c.set = copy(raw_get(v, 'map'), true), copy(raw_get(v, 'set'), true)
+    local i = 1
+    while true do
+      local x = raw_get(v, i)
+      if x == nil then return c end
+      c[i] = copy(x, false)
+      i = i + 1
+    end
+  end
+  return copy(t, false)
+end
 return api
 """
 )

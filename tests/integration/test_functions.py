@@ -243,6 +243,92 @@ def test_function_session(raw):
     raw.command("FUNCTION", "FLUSH")
 
 
+# While a library loads, its globals hold `redis` alone; every global is read-only then and when its
+# functions run. (load-time statement, exact reply)
+LOAD_READONLY_CASES = [
+    ("x = 1", b"-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n"),
+    (
+        "rawset(_G, 'x', 1)",
+        b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'rawset'\r\n",
+    ),
+    ("redis = nil", b"-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n"),
+    (
+        "local t = redis; t.call = 1",
+        b"-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n",
+    ),
+    (
+        "rawset(redis, 'x', 1)",
+        b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'rawset'\r\n",
+    ),
+    (
+        "local _ = pcall",
+        b"-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'pcall'\r\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "statement, expected", LOAD_READONLY_CASES, ids=[str(i) for i in range(len(LOAD_READONLY_CASES))]
+)
+def test_library_load_globals_are_read_only(raw, statement, expected):
+    code = "#!lua name=bad\n%s\nredis.register_function('f', function() return 1 end)" % statement
+    assert raw.command("FUNCTION", "LOAD", "REPLACE", code) == expected
+
+
+# (function body, exact FCALL reply): function s<i> is on line i + 2 of the library.
+FCALL_READONLY_CASES = [
+    (
+        "KEYS = 1 return 1",
+        b"-ERR user_function:2: Attempt to modify a readonly table script: s0, on @user_function:2.\r\n",
+    ),
+    (
+        "x = 1 return 1",
+        b"-ERR user_function:3: Attempt to modify a readonly table script: s1, on @user_function:3.\r\n",
+    ),
+    ("rawset(_G, 'x', 1) return 1", b"-ERR Attempt to modify a readonly table script: s2, on @user_function:4.\r\n"),
+    (
+        "redis = nil return 1",
+        b"-ERR user_function:5: Attempt to modify a readonly table script: s3, on @user_function:5.\r\n",
+    ),
+    (
+        "rawset(redis, 'call', nil) return 1",
+        b"-ERR Attempt to modify a readonly table script: s4, on @user_function:6.\r\n",
+    ),
+    (
+        "rawset(string, 'x', 1) return 1",
+        b"-ERR Attempt to modify a readonly table script: s5, on @user_function:7.\r\n",
+    ),
+    ("setmetatable(_G, nil) return 1", b"-ERR Attempt to modify a readonly table script: s6, on @user_function:8.\r\n"),
+    ("table.insert(_G, 1) return 1", b"-ERR Attempt to modify a readonly table script: s7, on @user_function:9.\r\n"),
+    ("local ok, e = pcall(rawset, _G, 'x', 1) return e", b"$34\r\nAttempt to modify a readonly table\r\n"),
+    (
+        "return {type(getmetatable(_G)), type(rawget(_G, 'redis')), tostring(rawget(_G, 'x')), tostring(rawget(_G, 1))}",
+        b"*4\r\n$5\r\ntable\r\n$5\r\ntable\r\n$3\r\nnil\r\n$3\r\nnil\r\n",
+    ),
+    ("return {rawequal(_G, _G), rawequal(redis, _G.redis), rawequal(keys, keys)}", b"*3\r\n:1\r\n:1\r\n:1\r\n"),
+    ("keys[1] = 'z' return keys[1]", b"$1\r\nz\r\n"),
+    (
+        "return KEYS",
+        b"-ERR user_function:14: Script attempted to access nonexistent global variable 'KEYS' script: s12, on @user_function:14.\r\n",
+    ),
+    ("return _G", b"*0\r\n"),
+]
+
+
+def test_function_globals_are_read_only_and_keep_nothing(raw):
+    raw.command("FUNCTION", "FLUSH")
+    lib = "#!lua name=sbx\n" + "\n".join(
+        "redis.register_function('s%d', function(keys, args) %s end)" % (i, body)
+        for i, (body, _) in enumerate(FCALL_READONLY_CASES)
+    )
+    assert raw.command("FUNCTION", "LOAD", lib) == b"$3\r\nsbx\r\n"
+    # Twice: a refused write in one call leaves nothing for the next.
+    for _ in range(2):
+        for i, (body, expected) in enumerate(FCALL_READONLY_CASES):
+            assert (body, raw.command("FCALL", "s%d" % i, "1", "k")) == (body, expected)
+    raw.command("FUNCTION", "FLUSH")
+
+
 LIB = """#!lua name=counters
 local function incr(keys, args) return redis.call('incrby', keys[1], args[1]) end
 local function peek(keys, args) return redis.call('get', keys[1]) end

@@ -309,6 +309,204 @@ def test_eval_reply(raw, args, expected):
     assert raw.command(*args) == expected
 
 
+# Redis 7.0's read-only globals: KEYS/ARGV and every global are read-only (KEYS's own items are not),
+# rawset/setmetatable/table.insert refuse a protected table with an unpositioned error, raw reads and
+# getmetatable see what Redis's real tables hold, and argument errors of the raw functions are Lua's.
+SANDBOX_CASES = [
+    (
+        ("EVAL", "KEYS = 1 return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: cf3658db9bf63056ae81b91abf77a70a64be0724, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "ARGV = {} return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 16385017fe686a57e841c85a1b9a6ebb8d3836ef, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(_G, 'x', 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: e068097f82e9f4a7bbf2d39eb91f78fec91f9301, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(_G, 'KEYS', 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: e39c04eafc472a1715bf75dd0841b7440e89c83b, on @user_script:1.\r\n",
+    ),
+    (("EVAL", "KEYS[1] = 'a' return KEYS[1]", "0"), b"$1\r\na\r\n"),
+    (("EVAL", "rawset(KEYS, 1, 'z') return KEYS[1]", "1", "k"), b"$1\r\nz\r\n"),
+    (
+        ("EVAL", "return {rawget(_G, 'KEYS')[1], rawget(_G, 'ARGV')[1], _G.KEYS[1]}", "1", "k1", "a1"),
+        b"*3\r\n$2\r\nk1\r\n$2\r\na1\r\n$2\r\nk1\r\n",
+    ),
+    (
+        ("EVAL", "return {rawequal(KEYS, rawget(_G, 'KEYS')), rawequal(_G, _G), rawequal(rawget(_G, '_G'), _G)}", "0"),
+        b"*3\r\n:1\r\n:1\r\n:1\r\n",
+    ),
+    (
+        ("EVAL", "return {type(rawget(_G, 'redis')), type(rawget(_G, 'rawset')), type(rawget(string, 'len'))}", "0"),
+        b"*3\r\n$5\r\ntable\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n",
+    ),
+    (("EVAL", "return rawget(_G, 'nosuch')", "0"), b"$-1\r\n"),
+    (
+        ("EVAL", "setmetatable(_G, nil) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: c122f21771d632cc334af0c2a37dd028f1a230b7, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "setmetatable(string, {}) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: 460ef3ca0e82c412bb55aac2214159067111a074, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "return {type(getmetatable(_G)), type(getmetatable(string)), type(getmetatable(redis))}", "0"),
+        b"*3\r\n$5\r\ntable\r\n$3\r\nnil\r\n$3\r\nnil\r\n",
+    ),
+    (
+        ("EVAL", "getmetatable(_G).__index = nil return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 8b697a7d04513b7155ae0229e14327f666382836, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(getmetatable(_G), '__newindex', nil) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: 3866147127816dcd045f31d3db2a369388e1b4ed, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local x = getmetatable(_G).__index('nope') return x", "0"),
+        b"-ERR user_script:1: Wrong number of arguments to luaProtectedTableError script: ba1e1b8b0cd3c1970931f8d1b58713b0783ceab2, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(redis, 'call', nil) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: 1965afd96b85b4809388373fdab592b22196569c, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(string, 'x', 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: 425ba6b83a9802b8090705867c60db850b893e14, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(cjson, 'x', 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: c27e3e401882bc6901b59d84e1bb6fcdcbd34cbe, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "table.insert(_G, 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: cb24c26d2d744fa7f1983d99c333fd82dc0323c1, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "table.insert(math, 'x', 1) return 1", "0"),
+        b"-ERR user_script:1: bad argument #2 to 'insert' (number expected, got string) script: c142fe29e2f981e686ebb5dfba827d699a5e32a6, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "getmetatable('').__index = nil return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 25ae685d43b673ffb5e7b16d3f30d827aa2e3cee, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "getmetatable('').__index.upper = nil return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: ac075ac18a268146edb19e945f6c06d3e450c70a, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset(getmetatable(''), 'x', 1) return 1", "0"),
+        b"-ERR Attempt to modify a readonly table script: bef54db92b2dd9dcd096e64161fcbfdea141ac38, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local ok, e = pcall(rawset, _G, 'x', 1) return e", "0"),
+        b"$34\r\nAttempt to modify a readonly table\r\n",
+    ),
+    (
+        ("EVAL", "local ok, e = pcall(function() KEYS = 1 end) return e", "0"),
+        b"$49\r\nuser_script:1: Attempt to modify a readonly table\r\n",
+    ),
+    (
+        ("EVAL", "local f = loadstring('ARGV = 1') f() return 1", "0"),
+        b'-ERR [string "ARGV = 1"]:1: Attempt to modify a readonly table script: f0f98e2ecc26c8584c795253ab0a459a80178485, on ARGV = 1:1.\r\n',
+    ),
+    (
+        ("EVAL", "tostring = nil return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 2f734894efbeac1ff0885bbf2b8f9d4e4bf36729, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local t = redis; t.call = nil return 1", "0"),
+        b"-ERR user_script:1: Attempt to modify a readonly table script: 589b0869b7449ea70e5f0f18c83f69a380476bcd, on @user_script:1.\r\n",
+    ),
+    (("EVAL", "return _G", "0"), b"*0\r\n"),
+    (("EVAL", "return pcall(rawset, _G, 'x', 1)", "0"), b"$-1\r\n"),
+    (("EVAL", "local n = 0 for k in pairs(string) do n = n + 1 end return n", "0"), b":15\r\n"),
+    (
+        ("EVAL", "rawset(1, 2, 3) return 1", "0"),
+        b"-ERR user_script:1: bad argument #1 to 'rawset' (table expected, got number) script: d0d50d8b38ad0de964dddd08968ed620990352c1, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "rawset({}, 'k') return 1", "0"),
+        b"-ERR user_script:1: bad argument #3 to 'rawset' (value expected) script: f69edf4f483dd161b96508c1e0d7a0cf74d69d63, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local x = rawget(nil, 1) return x", "0"),
+        b"-ERR user_script:1: bad argument #1 to 'rawget' (table expected, got nil) script: 4708103380eaceb17d55b4ac04194c56d9f8b60f, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "setmetatable({}, 1) return 1", "0"),
+        b"-ERR user_script:1: bad argument #2 to 'setmetatable' (nil or table expected) script: a17156c3b38b4cafee357229e1c442b1c765cc7c, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local t = setmetatable({}, {__metatable = 1}) setmetatable(t, {}) return 1", "0"),
+        b"-ERR user_script:1: cannot change a protected metatable script: 93f3b58c1484df72274062130710b4455b4c72f5, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "table.insert(nil, 1) return 1", "0"),
+        b"-ERR user_script:1: bad argument #1 to 'insert' (table expected, got nil) script: 3dcab8a24d96fb02f4a647db1a268c4e54cb5cf5, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "table.insert({}, 1, 2, 3) return 1", "0"),
+        b"-ERR user_script:1: wrong number of arguments to 'insert' script: 91c55390e05d6c32756c105fffa153a1da8db3cd, on @user_script:1.\r\n",
+    ),
+    (
+        ("EVAL", "local t = {'b'} table.insert(t, 1, 'a') table.insert(t, 'c') return t", "0"),
+        b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    ),
+    (
+        (
+            "EVAL",
+            "local t = setmetatable({}, {__index = {x = 1}}) rawset(t, 'y', 2) return {t.x, rawget(t, 'y'), next({5})}",
+            "0",
+        ),
+        b"*4\r\n:1\r\n:2\r\n:1\r\n:5\r\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("args, expected", SANDBOX_CASES, ids=[str(i) for i in range(len(SANDBOX_CASES))])
+def test_eval_readonly_globals(raw, args, expected):
+    assert raw.command(*args) == expected
+
+
+def test_refused_writes_leave_nothing_for_the_next_script(raw):
+    # Each attempt fails, and the next script sees the sandbox as it was: no global, no array item, no
+    # string method taken away.
+    attempts = [
+        "rawset(_G, 'leak', 1)",
+        "table.insert(_G, 'leak')",
+        "rawset(string, 'leak', 1)",
+        "getmetatable('').__index = nil",
+        "rawset(getmetatable(''), '__index', nil)",
+        "setmetatable(_G, nil)",
+    ]
+    for body in attempts:
+        assert raw.command("EVAL", "pcall(function() %s end) return 1" % body, "0") == b":1\r\n"
+    assert raw.command("EVAL", "return leak", "0") == (
+        b"-ERR user_script:1: Script attempted to access nonexistent global variable 'leak' "
+        b"script: e3339d19af770f82ca3b88d5bd51d26ba1ad5af5, on @user_script:1.\r\n"
+    )
+    assert raw.command("EVAL", "leak = 1 return 1", "0") == (
+        b"-ERR user_script:1: Attempt to modify a readonly table "
+        b"script: 1c684867950279c5e528f934f53753a22644f3d4, on @user_script:1.\r\n"
+    )
+    assert raw.command("EVAL", "return {tostring(rawget(_G, 1)), tostring(rawget(string, 'leak'))}", "0") == (
+        b"*2\r\n$3\r\nnil\r\n$3\r\nnil\r\n"
+    )
+    assert raw.command("EVAL", "return ('a'):upper()", "0") == b"$1\r\nA\r\n"
+    assert raw.command("EVAL", "return type(getmetatable(_G))", "0") == b"$5\r\ntable\r\n"
+
+
+def test_keys_and_argv_are_each_runs_own(raw):
+    # A script's writes into KEYS/ARGV stay in its run: the next run gets fresh tables.
+    body = "local old = KEYS[2] KEYS[2] = 'x' ARGV[1] = 'y' return {#KEYS, tostring(old), #ARGV}"
+    expected = b"*3\r\n:2\r\n$3\r\nnil\r\n:1\r\n"
+    assert raw.command("EVAL", body, "1", "k") == expected
+    assert raw.command("EVAL", body, "1", "k") == expected
+
+
 def test_eval_caches_and_evalsha_runs(raw):
     raw.command("SCRIPT", "FLUSH")
     sha = b"e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
