@@ -35,6 +35,8 @@ log = logging.getLogger("cacheserver")
 
 from cacheserver.scripting.convert import LuaTable as _LuaTable  # noqa: E402
 
+_STACK_LIMIT = CommandError("reached lua stack limit")
+
 _monotonic = time.monotonic
 _perf_ns = time.perf_counter_ns
 
@@ -269,11 +271,7 @@ class ScriptEngine:
             return value
         if cls is tuple:
             return self.error_reply(value[1], run.name)
-        try:
-            return to_reply(value, run.resp)
-        except lua51.LuaError:
-            # Redis reads a reply table raw: an __index that raises (as the script's _G's) never runs.
-            return to_reply(self._raw_copy(value), run.resp)
+        return self._reply(value, run.resp)
 
     def run_script(
         self,
@@ -319,10 +317,21 @@ class ScriptEngine:
             return value
         if cls is tuple:
             return self.error_reply(value[1], run.name)
+        return self._reply(value, run.resp)
+
+    def _reply(self, value: Any, resp: int) -> Any:
+        """A script's value other than a string, an integer or an error -> the reply. Booleans follow
+        the script's redis.setresp, as in Redis. Redis reads a reply table raw (lua_rawget): no
+        metamethod of the script's may run here, so the table is first copied raw in Lua; an
+        ``__index`` that never answers nil would otherwise loop the server forever. A table nested
+        deeper than the copy or Python's recursion allows (a cycle, for one) is refused with Redis's
+        error for a reply nested past its Lua stack (Redis sends the arrays down to that depth first)."""
         try:
-            return to_reply(value, run.resp)  # booleans follow the script's redis.setresp, as Redis
-        except lua51.LuaError:
-            return to_reply(self._raw_copy(value), run.resp)
+            if value.__class__ is _LuaTable:
+                value = self._raw_copy(value)
+            return to_reply(value, resp)
+        except (RecursionError, lua51.LuaError):  # Python's recursion limit, or Lua's in the copy
+            return _STACK_LIMIT
 
     def out_of_memory(self) -> bool:
         """Before a script under maxmemory: evict what it takes; True when still over the limit

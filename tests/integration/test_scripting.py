@@ -507,6 +507,41 @@ def test_keys_and_argv_are_each_runs_own(raw):
     assert raw.command("EVAL", body, "1", "k") == expected
 
 
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        # Reply tables are read raw, as Redis does (lua_rawget): an __index answering every number
+        # would otherwise never end the array, and one answering 'err' would turn it into an error.
+        ("return setmetatable({}, {__index=function(t, k) if type(k) == 'number' then return k end end})", b"*0\r\n"),
+        ("return setmetatable({5, 6}, {__index=function(t, k) return k end})", b"*2\r\n:5\r\n:6\r\n"),
+        ("return {1, setmetatable({ok='fine'}, {__index=error})}", b"*2\r\n:1\r\n+fine\r\n"),
+    ],
+)
+def test_reply_tables_are_read_without_metamethods(raw, script, expected):
+    assert raw.command("EVAL", script, "0") == expected
+    assert raw.command("PING") == b"+PONG\r\n"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "local t = {} t[1] = t return t",
+        "local t = {} local c = t for i = 1, 100000 do c[1] = {} c = c[1] end return t",
+    ],
+)
+def test_reply_nested_past_the_stack_limit_is_an_error(raw, script):
+    # Redis sends the arrays down to its Lua stack's depth, then the error in place of the next one;
+    # cacheserver sends the error alone. Both end with it, and the server goes on.
+    # (read as bytes: thousands of nested arrays are deeper than the test's own reply parser goes)
+    raw.send(encode_command("EVAL", script, "0") + encode_command("PING"))
+    data = b""
+    while not data.endswith(b"+PONG\r\n"):
+        chunk = raw.sock.recv(65536)
+        assert chunk
+        data += chunk
+    assert data.endswith(b"-ERR reached lua stack limit\r\n+PONG\r\n")
+
+
 def test_eval_caches_and_evalsha_runs(raw):
     raw.command("SCRIPT", "FLUSH")
     sha = b"e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
