@@ -294,7 +294,8 @@ class ScriptEngine:
     def _run(self, c: Any, run: ScriptRun, call: Any, args: Any) -> Any:
         """Run ``call(*args)`` in Lua as the script ``run`` of client ``c``: the script client takes
         the caller's database, blocking commands do not block (Redis's atomic section), and the value
-        (or the (false, error) pair) becomes the reply."""
+        (or the (false, error) pair) becomes the reply. ``run_eval`` holds a written-out copy of this
+        body for EVALSHA's hot path: a change here belongs there too."""
         server = self.server
         self.run = run
         sc = self._client
