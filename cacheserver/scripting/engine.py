@@ -35,8 +35,6 @@ log = logging.getLogger("cacheserver")
 
 from cacheserver.scripting.convert import LuaTable as _LuaTable  # noqa: E402
 
-_STACK_LIMIT = CommandError("reached lua stack limit")
-
 _monotonic = time.monotonic
 _perf_ns = time.perf_counter_ns
 
@@ -132,7 +130,8 @@ class ScriptEngine:
         # the full path once a plain command passed its checks (names, not arguments: a bounded set).
         self._fast: dict[bytes, tuple[Any, int, bool]] = {}
         self._eval_run = ScriptRun(None, "", True, False, [])
-        self._dispatch = server.dispatcher.call
+        # The texts of errors commands called by the current run replied (see ``_refused``).
+        self._cmd_errors: set[bytes] = set()
         self._start_runtime()
 
     # -- the runtime ---------------------------------------------------------------------------------
@@ -181,6 +180,7 @@ class ScriptEngine:
         self.is_function = api[b"is_function"]
         self._pack = api[b"pack"]
         self._raw_copy = api[b"raw_copy"]
+        self._dispatch = self.server.dispatcher.call
         self._table_from = lua.table_from
 
     def reset(self) -> None:
@@ -268,10 +268,12 @@ class ScriptEngine:
                 self.server.remove_gate(self._busy_gate)
         cls = value.__class__
         if cls is bytes or cls is int:
+            if self._cmd_errors:
+                self._cmd_errors.clear()
             return value
         if cls is tuple:
-            return self.error_reply(value[1], run.name)
-        return self._reply(value, run.resp)
+            return self._error_result(value[1], run)
+        return self._reply(value, run)
 
     def run_script(
         self,
@@ -315,24 +317,50 @@ class ScriptEngine:
                 server.remove_gate(self._busy_gate)
         cls = value.__class__
         if cls is bytes or cls is int:
+            if self._cmd_errors:
+                self._cmd_errors.clear()
             return value
         if cls is tuple:
-            return self.error_reply(value[1], run.name)
-        return self._reply(value, run.resp)
+            return self._error_result(value[1], run)
+        return self._reply(value, run)
 
-    def _reply(self, value: Any, resp: int) -> Any:
+    def _reply(self, value: Any, run: ScriptRun) -> Any:
         """A script's value other than a string, an integer or an error -> the reply. Booleans follow
         the script's redis.setresp, as in Redis. Redis reads a reply table raw (lua_rawget): no
         metamethod of the script's may run here, so the table is first copied raw in Lua; an
         ``__index`` that never answers nil would otherwise loop the server forever. A table nested
         deeper than the copy or Python's recursion allows (a cycle, for one) is refused with Redis's
-        error for a reply nested past its Lua stack (Redis sends the arrays down to that depth first)."""
+        error for a reply nested past its Lua stack (Redis sends the arrays down to that depth first).
+        An error table (``{err=...}``) is the script's error reply: see ``_error_result``."""
         try:
             if value.__class__ is _LuaTable:
                 value = self._raw_copy(value)
-            return to_reply(value, resp)
+            reply = to_reply(value, run.resp)
         except (RecursionError, lua51.LuaError):  # Python's recursion limit, or Lua's in the copy
-            return _STACK_LIMIT
+            self._cmd_errors.clear()
+            raise CommandError("reached lua stack limit") from None
+        if reply.__class__ is CommandError:
+            return self._passed_on(value[b"err"], reply, run)
+        if self._cmd_errors:
+            self._cmd_errors.clear()
+        return reply
+
+    def _error_result(self, e: Any, run: ScriptRun) -> CommandError:
+        """A run that raised an error: its reply, with Redis's ``script: <sha>, on <source>:<line>.``"""
+        return self._passed_on(e[b"err"] if e.__class__ is _LuaTable else None, self.error_reply(e, run.name), run)
+
+    def _passed_on(self, message: Any, reply: CommandError, run: ScriptRun) -> CommandError:
+        """The script's error reply. Raised, the dispatcher counts it (failed_calls, errorstats),
+        unless it passes on the error of a command the script called, which errorstats counted when
+        it happened (Redis's ignore_error_stats_update): then only the command's failed_calls."""
+        passed_on = message in self._cmd_errors
+        self._cmd_errors.clear()
+        if not passed_on:
+            raise reply
+        spec = self.server.table.lookup(run.argv[0]) if run.argv else None
+        if spec is not None:
+            spec.failed_calls += 1
+        return reply
 
     def out_of_memory(self) -> bool:
         """Before a script under maxmemory: evict what it takes; True when still over the limit
@@ -387,9 +415,13 @@ class ScriptEngine:
         try:
             reply = spec.handler(self._client, argv)
         except CommandError as e:
+            spec.calls += 1  # a failed call is a call, as in Dispatcher.call
+            spec.total_ns += _perf_ns() - t0
             spec.failed_calls += 1
             self.server.count_error_reply(e)
-            raise ScriptError(e.text.encode("utf-8", "surrogateescape")) from None
+            message = e.text.encode("utf-8", "surrogateescape")
+            self._cmd_errors.add(message)
+            raise ScriptError(message) from None
         except Exception:
             reply = self.server.dispatcher._bug(spec, argv)
         dt = _perf_ns() - t0
@@ -425,7 +457,14 @@ class ScriptEngine:
     def _reject(self, spec: Any, error: CommandError) -> None:
         """A command refused inside a script (read-only, OOM): Redis's rejected_calls and error stats."""
         spec.rejected_calls += 1
+        self._refused(error)
+
+    def _refused(self, error: CommandError) -> None:
+        """An error of a command the script called (refused or failed) counts in errorstats when it
+        happens; the script's reply passing it on later does not count it again (Redis's
+        ignore_error_stats_update), so its text is remembered for this run."""
         self.server.count_error_reply(error)
+        self._cmd_errors.add(error.text.rstrip("\r\n").encode("utf-8", "surrogateescape"))
 
     def _argv(self, args: tuple) -> list[bytes]:
         argv = []
@@ -439,10 +478,15 @@ class ScriptEngine:
     def _pcall(self, *args: Any) -> Any:
         """redis.pcall: errors come back as ``{err=...}`` tables."""
         reply = self._run_command(args)
+        # A command's error comes with Redis's ignore_error_stats_update field (errorstats counted it).
         if reply.__class__ is ScriptError:
-            return self._table_from({b"err": reply.message})
+            if reply.message not in self._cmd_errors:  # not a command's: redis.call's own checks
+                return self._table_from({b"err": reply.message})
+            return self._table_from({b"err": reply.message, b"ignore_error_stats_update": True})
         if isinstance(reply, CommandError):
-            return self.to_lua.error_table(reply)
+            table = self.to_lua.error_table(reply)
+            table[b"ignore_error_stats_update"] = True
+            return table
         return self.to_lua.convert(reply, self.run.resp)  # type: ignore[union-attr]
 
     def _run_command(self, args: tuple) -> Any:
@@ -463,10 +507,15 @@ class ScriptEngine:
         if spec is None or spec.subcommands is not None:
             spec = server.table.lookup_sub(argv)
             if spec is None:
+                self._refused(error_from_text(_UNKNOWN))
                 return ScriptError(_UNKNOWN)
         if not spec.arity_ok(len(argv)) or (spec.parent is not None and not spec.parent.arity_ok(len(argv))):
+            spec.rejected_calls += 1
+            self._refused(error_from_text(_ARITY))
             return ScriptError(_ARITY)
         if "noscript" in spec.flags or (spec.parent is not None and "noscript" in spec.parent.flags):
+            spec.rejected_calls += 1
+            self._refused(error_from_text(_NOSCRIPT))
             return ScriptError(_NOSCRIPT)
         if spec.parent is None and spec.subcommands is None and len(self._fast) < 1024:
             # The name as the script spelled it: the facts redis.call's fast path checks next time.
@@ -481,7 +530,10 @@ class ScriptEngine:
             return ScriptError(_OOM)
         if spec.is_write:
             run.wrote = True
-        return self._dispatch(self._client, spec, argv)
+        reply = self._dispatch(self._client, spec, argv)
+        if isinstance(reply, CommandError):
+            self._cmd_errors.add(reply.text.rstrip("\r\n").encode("utf-8", "surrogateescape"))
+        return reply
 
     def _sha1hex(self, *args: Any) -> bytes:
         if len(args) != 1:

@@ -822,3 +822,46 @@ def test_read_only_script_refusal_counts_as_rejected(raw):
     )
     assert _cmdstat(raw, "set") == b"cmdstat_set:calls=0,rejected_calls=1,failed_calls=0"
     assert b"errorstat_ERR:count=1\r\n" in raw.command("INFO", "ERRORSTATS")
+
+
+def test_error_stats_count_each_error_once(raw):
+    # Redis 7.0: an error a called command replies (or a refusal) counts in errorstats when it happens;
+    # the script's reply passing it on does not count it again, but is a failed call of EVAL. An error
+    # the script makes itself (error(), error_reply, an err table) counts as EVAL's reply.
+    raw.command("SET", "str", "abc")
+    raw.command("CONFIG", "RESETSTAT")
+    scripts = [
+        "return redis.error_reply('MY err')",
+        "error('x')",
+        "return redis.call('INCR', 'str')",
+        "return redis.pcall('INCR', 'str')",
+        "return {err='OTHER e'}",
+        "return redis.pcall('NOSUCH')",
+        "return redis.pcall('GET')",
+        "return redis.pcall('MULTI')",
+        "local ok = redis.pcall('INCR', 'str') return 1",
+        "local ok = redis.pcall('INCR', 'str') return redis.pcall('INCR', 'str')",
+        "local ok = pcall(redis.call, 'INCR', 'str') return 1",
+    ]
+    for body in scripts:
+        raw.command("EVAL", body, "0")
+    assert raw.command("EVAL", "local e = redis.pcall('INCR', 'str') return tostring(e.ignore_error_stats_update)", "0") == (
+        b"$4\r\ntrue\r\n"
+    )
+    raw.command("EVAL_RO", "return redis.call('SET', 'a', 'b')", "0")
+    stats = {}
+    for line in raw.command("INFO", "commandstats").split(b"\r\n"):
+        if line.startswith(b"cmdstat_") and not line.startswith(b"cmdstat_config"):
+            name, _, fields = line.partition(b":")
+            kept = [f for f in fields.split(b",") if not f.startswith(b"usec")]
+            stats[name] = b",".join(kept)
+    assert stats == {
+        b"cmdstat_eval": b"calls=12,rejected_calls=0,failed_calls=9",
+        b"cmdstat_eval_ro": b"calls=1,rejected_calls=0,failed_calls=1",
+        b"cmdstat_get": b"calls=0,rejected_calls=1,failed_calls=0",
+        b"cmdstat_incr": b"calls=7,rejected_calls=0,failed_calls=7",
+        b"cmdstat_multi": b"calls=0,rejected_calls=1,failed_calls=0",
+        b"cmdstat_set": b"calls=0,rejected_calls=1,failed_calls=0",
+    }
+    errorstats = sorted(line for line in raw.command("INFO", "errorstats").split(b"\r\n") if line.startswith(b"errorstat_"))
+    assert errorstats == [b"errorstat_ERR:count=12", b"errorstat_MY:count=1", b"errorstat_OTHER:count=1"]

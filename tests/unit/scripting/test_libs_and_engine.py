@@ -27,9 +27,12 @@ def run(server):
     def run(body: str, *args: bytes, numkeys: int = 0, resp: int = 2):
         c.set_resp(resp)
         sha, script = eng.create_script(body.encode())
-        return eng.run_script(
-            c, script.function, sha.decode(), numkeys, False, True, [b"eval", body.encode(), b"%d" % numkeys, *args]
-        )
+        try:
+            return eng.run_script(
+                c, script.function, sha.decode(), numkeys, False, True, [b"eval", body.encode(), b"%d" % numkeys, *args]
+            )
+        except CommandError as e:  # a script's error is raised for the dispatcher, which replies with it
+            return e
 
     return run
 
