@@ -171,6 +171,7 @@ class ScriptEngine:
             self._register,
             _error_text,
             lua.table_from(tables),
+            self._acl_check_cmd,
         )
         self._compile = api[b"compile"]
         self._run_eval = api[b"run_eval"]
@@ -534,6 +535,16 @@ class ScriptEngine:
         if isinstance(reply, CommandError):
             self._cmd_errors.add(reply.text.rstrip("\r\n").encode("utf-8", "surrogateescape"))
         return reply
+
+    def _acl_check_cmd(self, *args: Any) -> bool:
+        """redis.acl_check_cmd: whether the script's user may run the command. Every connection here
+        is the default user, who may run every command; an unknown command (or subcommand) is an
+        error, as in Redis."""
+        if not args:
+            raise ScriptError(_NO_ARGS)
+        if self.server.table.lookup_sub(self._argv(args)) is None:
+            raise ScriptError(b"ERR Invalid command passed to redis.acl_check_cmd()")
+        return True
 
     def _sha1hex(self, *args: Any) -> bytes:
         if len(args) != 1:

@@ -10,7 +10,7 @@ INTERNAL_CHUNK = "=cacheserver"
 
 PRELUDE = (
     r"""
-local py_call, py_pcall, py_sha1, py_log, py_setresp, py_setrepl, py_tick, py_register, py_error, libs = ...
+local py_call, py_pcall, py_sha1, py_log, py_setresp, py_setrepl, py_tick, py_register, py_error, libs, py_acl_check = ...
 local G = _G
 local dbg_getinfo, dbg_sethook, dbg_getmetatable = debug.getinfo, debug.sethook, debug.getmetatable
 -- Scripts never see the debug library, and without a global one lupa calls into Lua without first
@@ -242,6 +242,7 @@ redis.status_reply = function(...)
   return {ok = s}
 end
 redis.sha1hex = py_sha1
+redis.acl_check_cmd = py_acl_check
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.log = py_log
 redis.setresp = py_setresp

@@ -865,3 +865,31 @@ def test_error_stats_count_each_error_once(raw):
     }
     errorstats = sorted(line for line in raw.command("INFO", "errorstats").split(b"\r\n") if line.startswith(b"errorstat_"))
     assert errorstats == [b"errorstat_ERR:count=12", b"errorstat_MY:count=1", b"errorstat_OTHER:count=1"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("return redis.acl_check_cmd('GET', 'k')", b":1\r\n"),
+        ("return redis.acl_check_cmd('get', 1)", b":1\r\n"),
+        ("return redis.acl_check_cmd('CONFIG', 'GET', 'x')", b":1\r\n"),
+        (
+            "return redis.acl_check_cmd('NOSUCH')",
+            b"-ERR Invalid command passed to redis.acl_check_cmd() script: "
+            b"a61704d49f6df3f239cf8127955b935a8eee8eff, on @user_script:1.\r\n",
+        ),
+        (
+            "return redis.acl_check_cmd('CONFIG', 'NOSUCH')",
+            b"-ERR Invalid command passed to redis.acl_check_cmd() script: "
+            b"7a1144467f813102380dabf21c056816482e6e02, on @user_script:1.\r\n",
+        ),
+        (
+            "return redis.acl_check_cmd()",
+            b"-ERR Please specify at least one argument for this redis lib call script: "
+            b"1124f33ad66e7866b4e0c1499a4c20fb5eb9c180, on @user_script:1.\r\n",
+        ),
+    ],
+)
+def test_acl_check_cmd(raw, body, expected):
+    # The default user may run every command; an unknown command or subcommand is an error.
+    assert raw.command("EVAL", body, "0") == expected
