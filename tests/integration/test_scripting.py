@@ -893,3 +893,39 @@ def test_error_stats_count_each_error_once(raw):
 def test_acl_check_cmd(raw, body, expected):
     # The default user may run every command; an unknown command or subcommand is an error.
     assert raw.command("EVAL", body, "0") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "return cjson.decode(string.rep('[', 100000) .. string.rep(']', 100000))",
+            b"-ERR user_script:1: Found too many nested data structures (1001) at character 1001 script: "
+            b"cf3264d203da92893e0551447f171ce9b25d5074, on @user_script:1.\r\n",
+        ),
+        (
+            "local t = {} t[1] = t return cjson.encode(t)",
+            b"-ERR user_script:1: Cannot serialise, excessive nesting (1001) script: "
+            b"576653f0096d47f87063058b9abe9085cdcd4f41, on @user_script:1.\r\n",
+        ),
+        ("return type(cmsgpack.unpack(string.rep(string.char(0x91), 3999) .. string.char(0)))", b"$5\r\ntable\r\n"),
+        (
+            "return type(cmsgpack.unpack(string.rep(string.char(0x91), 4000) .. string.char(0)))",
+            b"-ERR user_script:1: stack overflow (in function mp_decode_to_lua_array) script: "
+            b"96038233e8cfec369fcb44b1dd73f619774af6cb, on @user_script:1.\r\n",
+        ),
+        (
+            "return type(cmsgpack.unpack(string.rep(string.char(0x81, 0), 4000) .. string.char(0)))",
+            b"-ERR user_script:1: stack overflow (too many return values at once; use unpack_one or unpack_limit "
+            b"instead.) script: 2f736cbfedce721bce4212d9f885f91c56426a67, on @user_script:1.\r\n",
+        ),
+        (
+            "return struct.unpack('i', '')",
+            b"-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: "
+            b"f9792736ec565d6cb26e6c9a67c74c4e66bcc321, on @user_script:1.\r\n",
+        ),
+    ],
+)
+def test_library_nesting_limits(raw, body, expected):
+    # Deeply nested input meets each library's own limit and error text, not an internal error.
+    assert raw.command("EVAL", body, "0") == expected
