@@ -516,9 +516,7 @@ def _xadd(c: Any, argv: list[bytes]) -> Any:
     s.append(sid, ms, seq, payload, fields, vsize, fsize, values["stream-node-max-entries"],
              values["stream-node-max-bytes"])
     ks = db.ks
-    db.stale[key] = None  # ``signal_modified``, written out
-    if db.watched:
-        db.touch_watched(key)
+    db.signal_modified(key)
     if ks.notify_flags:
         ks.emit(ev.STREAM, b"xadd", key, db.index)
     ks.dirty += 1
