@@ -2,12 +2,22 @@
 
 Every access, to a resident key or to one being created after a miss, is counted in a count-min sketch
 that also remembers keys no longer held: frequency survives eviction, which a per-key counter (Redis's
-LFU) cannot do. The sketch is 4 rows of ``width`` 8-bit counters saturating at 15 (TinyLFU's 4-bit
-counters; a byte each is simpler and as fast); a key's estimate is the smallest of its 4 counters. An
+LFU) cannot do. The sketch is 4 rows of ``width`` 8-bit counters saturating at ``COUNTER_MAX`` (63: a
+key at the eviction boundary of a Zipf 1.0 cache reaches ~17 per period, so TinyLFU's 4-bit counters
+would saturate there); a key's estimate is the smallest of its 4 counters. An
 access raises only the key's counters that equal that minimum (conservative update: the others already
 over-count it through collisions), which keeps collision noise well below the signal of a key at the
-eviction boundary. Every ``AGING`` x ``width`` counted accesses (16x-32x the keys held) all counters
-are halved, so old popularity fades (TinyLFU's reset) and a shifted popular set takes over.
+eviction boundary. Every ``AGING`` x ``width`` counted accesses (64x-128x the keys held) all counters
+are halved, so old popularity fades (TinyLFU's reset). A long period keeps the counts of keys near the
+boundary apart (a shorter one costs Zipf 1.0 about 0.2 points of hit ratio); a moved popular set is
+caught by the shift detector instead, which halves early:
+
+Shift detector. A *re-miss* is a miss on a key the sketch already counts (one seen recently, but not
+held). Every ``len(keys) + 1024`` counted accesses the re-miss rate per access is compared with its
+running average (``ema``, weight 1/``SHIFT_EMA``): when it has more than doubled (``SHIFT``), the
+popular set has moved (keys that come back now are no longer admitted), and the counters are halved at
+once, so the new popular keys catch up with the old ones' counts; a scan (one-time keys: misses on
+keys never counted) does not trigger it.
 
 A held key's worth is its estimate capped by its idle time: idle for ``idle`` counted accesses, a key
 is unlikely to come back more than ``STALE`` x period / ``idle`` times a period, whatever its slowly
@@ -25,7 +35,8 @@ Eviction is in two steps, both by worth:
   comes up, and goes back into the pool if it has become worth more than the next one.
 
 Cost: an access is one crc32, 4 counter reads and updates, and one dict store (``last``); insert and
-delete are O(1) (``KeyIndex``, an OrderedDict); a victim is O(samples). The sketch has 4 x ``width``
+delete are O(1) (``KeyIndex``, an OrderedDict; the detector's check is O(1) once per window); a victim is
+O(samples). The sketch has 4 x ``width``
 bytes, ``width`` the power of two at least ``WIDTH_FACTOR`` (8) x the keys held (at least 64), doubled
 as the database grows (estimates are kept: a doubled row is the old row twice); a halving is one
 ``bytes.translate`` of the table, O(1) amortised over the period. crc32 keeps choices identical across
@@ -41,12 +52,14 @@ from zlib import crc32
 
 from cacheserver.keyspace.eviction.base import POOL_SIZE, KeyIndex, SampledPolicy
 
-COUNTER_MAX = 15
-AGING = 2  # counted accesses between two halvings, per sketch column (x width: 16x-32x the keys)
+COUNTER_MAX = 63
+AGING = 8  # counted accesses between two halvings, per sketch column (x width: 64x-128x the keys)
 WINDOW = 0.01  # fraction of the keys that may wait as newcomers before admission contests start
 MIN_WIDTH = 64
 STALE = 2  # see ``worth``
 WIDTH_FACTOR = 8  # sketch columns per key held (at least; a power of two)
+SHIFT = 2.0  # a re-miss rate this many times its running average halves the sketch at once
+SHIFT_EMA = 4  # the running average's memory, in detector windows
 _HALVE = bytes(i >> 1 for i in range(256))
 
 
@@ -62,9 +75,10 @@ class Sketch:
         self.added = 0
         self.period = AGING * width
 
-    def add(self, key: bytes) -> None:
+    def add(self, key: bytes) -> int:
         """Conservative update: only the counters at the key's current minimum go up (the others
-        already over-count it through collisions), which keeps collision noise far below plain adds."""
+        already over-count it through collisions), which keeps collision noise far below plain adds.
+        Returns the key's estimate before this access."""
         h = crc32(key)
         step = ((h * 0x9E3779B1) >> 15) | 1
         mask = self.mask
@@ -86,8 +100,13 @@ class Sketch:
                 table[i3] = low + 1
         self.added += 1
         if self.added >= self.period:
-            self.added = 0
-            self.table = table.translate(_HALVE)
+            self.halve()
+        return low
+
+    def halve(self) -> None:
+        """TinyLFU's reset: every counter halved; the next periodic one is a full period away."""
+        self.added = 0
+        self.table = self.table.translate(_HALVE)
 
     def estimate(self, key: bytes) -> int:
         h = crc32(key)
@@ -113,7 +132,7 @@ class Sketch:
 
 
 class TinyLFU(SampledPolicy):
-    __slots__ = ("sketch", "index", "newcomers", "tick", "last")
+    __slots__ = ("sketch", "index", "newcomers", "tick", "last", "remisses", "checked", "ema")
     name = "tinylfu"
     hooks = True
 
@@ -125,6 +144,9 @@ class TinyLFU(SampledPolicy):
         self.members = self.index.pos
         self.tick = 0  # accesses counted so far: the clock of ``last``
         self.last: dict[bytes, int] = {}  # each held key's tick at its last access
+        self.remisses = 0  # inserts of keys the sketch counted already, since the tick ``checked``
+        self.checked = 0
+        self.ema = 0.0  # the shift detector's running average of re-misses per access
 
     def reset(self) -> None:
         super().reset()
@@ -132,6 +154,9 @@ class TinyLFU(SampledPolicy):
         self.newcomers = OrderedDict()
         self.members = self.index.pos
         self.last = {}
+        self.remisses = 0
+        self.checked = self.tick
+        self.ema = 0.0
 
     def rebuild(self) -> None:
         """Keys already held are established: none is a newcomer, every one counted once."""
@@ -158,8 +183,11 @@ class TinyLFU(SampledPolicy):
         self.db.lru[key] = self.db.ks.clock.lru
         self.tick += 1
         self.last[key] = self.tick
-        self.sketch.add(key)
         index = self.index
+        if self.sketch.add(key):
+            self.remisses += 1
+        if self.tick - self.checked >= len(index.keys) + 1024:
+            self._detect_shift()
         index.add(key)
         if len(index.keys) * WIDTH_FACTOR > self.sketch.width:
             self.sketch.grow()
@@ -168,6 +196,20 @@ class TinyLFU(SampledPolicy):
         # Newcomers beyond twice the window (writes with no eviction between) are taken in uncontested.
         if len(newcomers) > 2 * WINDOW * len(index.keys) + 16:
             newcomers.popitem(last=False)
+
+    def _detect_shift(self) -> None:
+        """Halve the sketch when the re-miss rate of the window just ended has more than doubled."""
+        rate = self.remisses / (self.tick - self.checked)
+        self.checked = self.tick
+        self.remisses = 0
+        ema = self.ema
+        if not ema:
+            self.ema = rate
+        elif rate > SHIFT * ema:
+            self.sketch.halve()
+            self.ema = rate  # the new level: one shift halves once
+        else:
+            self.ema = ((SHIFT_EMA - 1) * ema + rate) / SHIFT_EMA
 
     def access(self, key: bytes) -> None:
         self.db.lru[key] = self.db.ks.clock.lru

@@ -65,7 +65,7 @@ def test_sketch_width_and_halving_period_follow_the_keys_held() -> None:
         db.set(b"key:%d" % i, b"v")
     sketch = db.policy.sketch
     assert sketch.width == 1024  # the power of two at least WIDTH_FACTOR (8) x 100 keys
-    assert sketch.period == tinylfu.AGING * 1024 == 2048
+    assert sketch.period == tinylfu.AGING * 1024 == 8192
 
 
 def test_idle_popular_key_is_capped_and_evicted_before_a_less_popular_recent_one() -> None:
@@ -77,15 +77,15 @@ def test_idle_popular_key_is_capped_and_evicted_before_a_less_popular_recent_one
     policy.newcomers.clear()  # a, b, c are established
     for _ in range(9):
         db.lookup(b"a")  # a: 10 accesses, the last at tick 12
-    for _ in range(70):
-        db.lookup(b"c")  # c: saturates at 15
+    for _ in range(300):
+        db.lookup(b"c")  # c: saturates at 63
     for _ in range(3):
-        db.lookup(b"b")  # b: 4 accesses, the last just now (tick 85)
-    assert policy.tick == 85 and policy.last[b"a"] == 12
-    assert policy.sketch.period == 128 and policy.sketch.added == 85  # no halving yet
-    # a's history says 10, but it has been idle 74 accesses: at most 2 * 128 // 74 = 3 per period.
+        db.lookup(b"b")  # b: 4 accesses, the last just now (tick 315)
+    assert policy.tick == 315 and policy.last[b"a"] == 12
+    assert policy.sketch.period == 512 and policy.sketch.added == 315  # no halving yet
+    # a's history says 10, but it has been idle 304 accesses: at most 2 * 512 // 304 = 3 per period.
     assert policy.sketch.estimate(b"a") == 10
-    assert [policy.worth(k) for k in (b"a", b"b", b"c")] == [3, 4, 15]
+    assert [policy.worth(k) for k in (b"a", b"b", b"c")] == [3, 4, 63]
     assert evict_one(server) == [b"a"]
     assert b"a" not in policy.last and sorted(policy.last) == [b"b", b"c"]
 
@@ -99,9 +99,41 @@ def test_a_key_read_again_is_worth_its_full_estimate() -> None:
     policy.newcomers.clear()
     for _ in range(5):
         db.lookup(b"a")
-    for _ in range(60):
+    for _ in range(300):
         db.lookup(b"b")
-    assert policy.worth(b"a") == 2 * 128 // 61  # 4: capped while idle
+    assert policy.worth(b"a") == 2 * 512 // 301  # 3: capped while idle
     db.lookup(b"a")
     assert policy.worth(b"a") == 7  # read again: the sketch's estimate, uncapped
     assert evict_one(server) == [b"a"]  # still the less frequent of the two
+
+
+def test_only_a_miss_on_a_key_the_sketch_counts_is_a_remiss() -> None:
+    server, clock = make_server()
+    db = server.keyspace.dbs[0]
+    policy = db.policy
+    db.set(b"a", b"v")
+    db.set(b"b", b"v")
+    assert policy.remisses == 0  # first sightings: a scan's misses look like these
+    db.delete(b"a")
+    db.set(b"a", b"v")  # a came back after leaving: counted before
+    assert policy.remisses == 1
+
+
+def test_shift_detector_halves_the_sketch_when_remisses_more_than_double() -> None:
+    server, clock = make_server()
+    db = server.keyspace.dbs[0]
+    policy = db.policy
+    db.set(b"hot", b"v")
+    for _ in range(39):
+        db.lookup(b"hot")
+    assert policy.sketch.estimate(b"hot") == 40
+    policy.ema = 0.01
+    policy.checked = policy.tick - 1000
+    policy.remisses = 15  # 0.015 per access: 1.5x the average, noise
+    policy._detect_shift()
+    assert policy.sketch.estimate(b"hot") == 40 and policy.ema == (3 * 0.01 + 0.015) / 4
+    policy.checked = policy.tick - 1000
+    policy.remisses = 30  # 0.030: more than twice 0.01125, the popular set moved
+    policy._detect_shift()
+    assert policy.sketch.estimate(b"hot") == 20 and policy.sketch.added == 0 and policy.ema == 0.03
+    assert (policy.checked, policy.remisses) == (policy.tick, 0)
