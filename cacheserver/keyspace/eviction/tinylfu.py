@@ -16,8 +16,9 @@ Shift detector. A *re-miss* is a miss on a key the sketch already counts (one se
 held). Every ``len(keys) + 1024`` counted accesses the re-miss rate per access is compared with its
 running average (``ema``, weight 1/``SHIFT_EMA``): when it has more than doubled (``SHIFT``), the
 popular set has moved (keys that come back now are no longer admitted), and the counters are halved at
-once, so the new popular keys catch up with the old ones' counts; a scan (one-time keys: misses on
-keys never counted) does not trigger it.
+once, so the new popular keys catch up with the old ones' counts. A scan (one-time keys: misses on
+keys never counted) does not raise that rate. The re-miss rate also climbs while a cold cache warms up,
+which can trigger one early halving; it shrinks every count alike, so the order of keys is kept.
 
 A held key's worth is its estimate capped by its idle time: idle for ``idle`` counted accesses, a key
 is unlikely to come back more than ``STALE`` x period / ``idle`` times a period, whatever its slowly
