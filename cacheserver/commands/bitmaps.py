@@ -168,6 +168,8 @@ def bitcount(c: Any, argv: list[bytes]) -> int:
     if n == 4 or n == 5:
         start = int_arg(argv[2])
         end = int_arg(argv[3])
+        if start < 0 and end < 0 and start > end:
+            return 0  # an empty range answers before the unit is read, as in Redis 7.0
         bit_unit = _unit(argv[4]) if n == 5 else False
         return bitmap.count_bits(data, start, end, bit_unit)
     raise errors.SYNTAX

@@ -77,6 +77,9 @@ def test_bitcount_errors(raw):
     assert raw.command("BITCOUNT", "s", "a", "b") == NOT_INT
     assert raw.command("BITCOUNT", "s", "0", "1", "foo") == SYNTAX
     assert raw.command("BITCOUNT", "s", "0", "-1", "byte", "5") == SYNTAX
+    # A range of two negative ends that cannot hold anything answers 0 before the unit is read.
+    assert raw.command("BITCOUNT", "s", "-2", "-5", "XX") == b":0\r\n"
+    assert raw.command("BITCOUNT", "s", "-5", "-2", "XX") == SYNTAX
     # Redis 7.0 looks the key up first: a missing key answers 0 whatever follows
     assert raw.command("BITCOUNT", "nokey", "a", "b") == b":0\r\n"
     assert raw.command("BITCOUNT", "nokey", "1") == b":0\r\n"
