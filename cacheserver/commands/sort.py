@@ -125,6 +125,9 @@ def _sort(c: Any, argv: list[bytes], readonly: bool) -> Any:
     if value is not None and cls is not List and cls is not Set and cls is not SortedSet:
         raise WRONGTYPE
 
+    if cls is SortedSet:
+        value.skiplist = True  # Redis converts a listpack zset for SORT, for good (OBJECT ENCODING)
+
     if dontsort and cls is Set and store_key is not None:
         dontsort, alpha, sort_by = False, True, None  # a stored result must not depend on set order
 

@@ -3,6 +3,8 @@ patterns, nosort), GET (several, #, hash fields), LIMIT, STORE, errors, and list
 
 from __future__ import annotations
 
+import pytest
+import redis
 from helpers import keyevents
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -111,3 +113,22 @@ def test_events(target, r):
     events = keyevents(target, r, ("SORT", "l", "STORE", "dst"), ("SORT", "nokey", "STORE", "dst"),
                        ("SORT", "nokey", "STORE", "dst"))
     assert events == [(b"sortstore", b"dst"), (b"del", b"dst")]
+
+
+def test_sort_converts_a_small_sorted_set_to_a_skiplist(r):
+    # Redis converts a listpack zset for SORT, for good (sortCommandGeneric), even when the sort
+    # itself fails; a syntax error is found first and leaves it alone.
+    r.zadd("z", {"a": 1, "b": 2})
+    assert r.object("encoding", "z") == b"listpack"
+    with pytest.raises(redis.ResponseError, match="^syntax error$"):
+        r.execute_command("SORT", "z", "FOO")
+    assert r.object("encoding", "z") == b"listpack"
+    with pytest.raises(redis.ResponseError, match="One or more scores can't be converted into double"):
+        r.sort("z")
+    assert r.object("encoding", "z") == b"skiplist"
+    r.zadd("y", {"1": 1})
+    assert r.sort("y", start=5, num=1) == []
+    assert r.object("encoding", "y") == b"skiplist"
+    r.zadd("x", {"1": 1})
+    assert r.execute_command("SORT_RO", "x") == [b"1"]
+    assert r.object("encoding", "x") == b"skiplist"
