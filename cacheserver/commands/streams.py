@@ -240,7 +240,7 @@ def _key_spec(flags: str, index: int = 1) -> dict:
 
 
 class _TrimArgs:
-    __slots__ = ("maxlen", "minid", "approx", "limit", "nomkstream", "id_pos")
+    __slots__ = ("maxlen", "minid", "approx", "limit", "nomkstream", "id_pos", "sid", "seq_given")
 
     def __init__(self) -> None:
         self.maxlen = -1
@@ -249,6 +249,8 @@ class _TrimArgs:
         self.limit = 0
         self.nomkstream = False
         self.id_pos = 0
+        self.sid = -1  # XADD's explicit ID, parsed where the options end (-1: none, or ``*``)
+        self.seq_given = False
 
 
 def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
@@ -291,6 +293,8 @@ def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
         elif xadd and up == b"NOMKSTREAM":
             a.nomkstream = True
         elif xadd:
+            # The ID: Redis parses it here, so a bad ID is reported before the checks below.
+            a.sid, a.seq_given = _parse_xadd_id(opt)
             break
         else:
             raise errors.SYNTAX
@@ -442,10 +446,9 @@ def _xadd(c: Any, argv: list[bytes]) -> Any:
         sid = 0
     else:
         trim = _parse_trim_args(c, argv, True)
-        id_pos = trim.id_pos
-        explicit = id_pos < argc and argv[id_pos] != b"*"
-        sid, seq_given = _parse_xadd_id(argv[id_pos]) if explicit else (0, False)
-        field_pos = id_pos + 1
+        explicit = trim.sid >= 0
+        sid, seq_given = (trim.sid, trim.seq_given) if explicit else (0, False)
+        field_pos = trim.id_pos + 1
     if argc - field_pos < 2 or (argc - field_pos) & 1:
         raise errors.wrong_arity("xadd")
     if seq_given and sid == 0:
@@ -572,10 +575,12 @@ def _range(c: Any, argv: list[bytes], rev: bool) -> Any:
         end = _end_bound(argv[3])
     count = _parse_count(argv, 4)
     s = c.db.get_typed(argv[1], Stream)
-    if s is None or start > end:
+    if s is None:
         return EMPTY_ARRAY
     if count == 0:
         return NULL_ARRAY  # Redis 7.0 answers COUNT 0 (or negative) on an existing stream with a null array
+    if start > end:
+        return EMPTY_ARRAY
     lo, hi = s.span(start, end, max(count, 0), rev)
     return _entries(s, lo, hi, rev)
 
@@ -814,12 +819,15 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
             continue
         gt = ids[k]
         if xreadgroup:
+            # The consumer is looked up (created, its seen-time refreshed) only when it is served:
+            # its history always, new entries only if there are some (Redis 7.0).
             g = groups[k]
-            consumer = _consumer_for_read(c, keys[k], g, consumer_name)
             if gt != MAX_ID:
+                consumer = _consumer_for_read(c, keys[k], g, consumer_name)
                 pairs.append((keys[k], _history(c, s, consumer, gt, count)))
                 db.ks.dirty += 1
             elif s.last_id > g.last_id and len(s):
+                consumer = _consumer_for_read(c, keys[k], g, consumer_name)
                 pairs.append((keys[k], _deliver(c, s, g, consumer, g.last_id, count, noack)))
                 db.ks.dirty += 1
         elif len(s) and s.last_valid_id() > gt:

@@ -666,3 +666,45 @@ def test_watch_sees_stream_changes(target, r):
     # consumer-group bookkeeping does not touch WATCHed keys in Redis 7.0; entry changes do
     assert outcome == {"xadd": "aborted", "xgroup create": "ran", "xreadgroup": "ran", "xack": "ran",
                        "xgroup setid": "ran", "xdel": "aborted", "xsetid": "ran", "xtrim": "aborted"}
+
+
+def test_xadd_reports_a_bad_id_before_the_option_checks(raw):
+    # Redis parses XADD's ID where the options end, before it checks LIMIT against the strategy.
+    invalid = b"-ERR Invalid stream ID specified as stream command argument\r\n"
+    assert raw.command("XADD", "s", "MINID", "0", "LIMIT", "0", "1-x", "f", "v") == invalid
+    assert raw.command("XADD", "s", "NOMKSTREAM", "LIMIT", "5", "x", "f", "v") == invalid
+    assert raw.command("XADD", "s", "MAXLEN", "0", "LIMIT", "0", "1-1", "f", "v") == (
+        b"-ERR syntax error, LIMIT cannot be used without the special ~ option\r\n"
+    )
+    assert raw.command("XADD", "s", "NOMKSTREAM", "LIMIT", "5", "5-*", "f", "v") == (
+        b"-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy\r\n"
+    )
+
+
+def test_xrange_count_zero_answers_null_even_for_an_empty_interval(raw):
+    raw.command("XADD", "s", "1-1", "f", "v")
+    assert raw.command("XRANGE", "s", "+", "0", "COUNT", "-2") == b"*-1\r\n"
+    assert raw.command("XREVRANGE", "s", "0", "+", "COUNT", "0") == b"*-1\r\n"
+    assert raw.command("XRANGE", "s", "+", "0") == b"*0\r\n"
+    assert raw.command("XRANGE", "nokey", "+", "0", "COUNT", "0") == b"*0\r\n"
+
+
+def test_xreadgroup_creates_a_consumer_only_when_it_serves_it(r):
+    r.xgroup_create("s", "g", "$", mkstream=True)
+    assert r.xreadgroup("g", "c1", {"s": ">"}) == []  # nothing new: no consumer
+    assert r.xreadgroup("g", "c2", {"s": "0"}) == [[b"s", []]]  # its history: always served
+    assert r.xreadgroup("g", "c3", {"s": ">"}, block=10) == []  # timed out: no consumer either
+    r.xadd("s", {"f": "v"}, id="1-1")
+    assert r.xreadgroup("g", "c4", {"s": ">"}, noack=True) == [[b"s", [(b"1-1", {b"f": b"v"})]]]
+    assert r.xreadgroup("g", "c5", {"s": ">"}) == []
+    assert [c["name"] for c in r.xinfo_consumers("s", "g")] == [b"c2", b"c4"]
+    assert r.xgroup_createconsumer("s", "g", "c1") == 1
+    assert r.xgroup_createconsumer("s", "g", "c4") == 0
+
+
+def test_xreadgroup_with_nothing_new_leaves_the_consumer_idle(r):
+    r.xgroup_create("s", "g", "$", mkstream=True)
+    r.xgroup_createconsumer("s", "g", "c")
+    time.sleep(0.05)
+    assert r.xreadgroup("g", "c", {"s": ">"}) == []
+    assert r.xinfo_consumers("s", "g")[0]["idle"] >= 50
