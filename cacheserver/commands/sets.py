@@ -322,11 +322,12 @@ def sscan(c: Any, argv: list[bytes]) -> list[Any]:
 # -- several sets ---------------------------------------------------------------------------------------
 
 
-def _intersection(c: Any, keys: list[bytes], write: bool, limit: int = 0) -> tuple[Set | None, list[bytes]]:
+def _intersection(c: Any, keys: list[bytes], limit: int = 0) -> tuple[Set | None, list[bytes]]:
     """(None, []) if a key is missing (every key is type-checked first, as in Redis), else the smallest
-    set and the members of the intersection in the order Redis lists them."""
+    set and the members of the intersection in the order Redis lists them. Every source is a read
+    (hits, misses, keymiss), for the STORE variants too, as in Redis 7.0."""
     db = c.db
-    sets = [db.get_typed(key, Set, read=not write) for key in keys]
+    sets = [db.get_typed(key, Set) for key in keys]
     if None in sets:
         return None, []
     smallest = min(sets, key=len)
@@ -364,10 +365,11 @@ def _store(c: Any, dst_key: bytes, members: Any, event: bytes) -> int:
     return 0
 
 
-def _union_or_diff(c: Any, keys: list[bytes], diff: bool, write: bool) -> Set:
-    """The union (or difference) as the new set Redis builds for it (an intset when it can be)."""
+def _union_or_diff(c: Any, keys: list[bytes], diff: bool) -> Set:
+    """The union (or difference) as the new set Redis builds for it (an intset when it can be); the
+    sources are reads, as for ``_intersection``."""
     db = c.db
-    sets: list[Set | None] = [db.get_typed(key, Set, read=not write) for key in keys]
+    sets: list[Set | None] = [db.get_typed(key, Set) for key in keys]
     first = sets[0]
     if diff:
         if first is None:
@@ -393,7 +395,7 @@ def _union_or_diff(c: Any, keys: list[bytes], diff: bool, write: bool) -> Set:
          complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
          syntax="key [key ...]", tips="nondeterministic_output_order", key_specs=[keyspec("RO access", lastkey=-1)])
 def sinter(c: Any, argv: list[bytes]) -> SetReply:
-    _, members = _intersection(c, argv[1:], False)
+    _, members = _intersection(c, argv[1:])
     return SetReply(members)
 
 
@@ -426,7 +428,7 @@ def sintercard(c: Any, argv: list[bytes]) -> int:
         else:
             raise errors.SYNTAX
         i += 1
-    _, members = _intersection(c, argv[2 : 2 + numkeys], False, limit)
+    _, members = _intersection(c, argv[2 : 2 + numkeys], limit)
     return len(members)
 
 
@@ -436,7 +438,7 @@ def sintercard(c: Any, argv: list[bytes]) -> int:
          syntax="destination key [key ...]",
          key_specs=[keyspec("RW update"), keyspec("RO access", begin=2, lastkey=-1)])
 def sinterstore(c: Any, argv: list[bytes]) -> int:
-    _, members = _intersection(c, argv[2:], True)
+    _, members = _intersection(c, argv[2:])
     return _store(c, argv[1], members, b"sinterstore")
 
 
@@ -445,7 +447,7 @@ def sinterstore(c: Any, argv: list[bytes]) -> int:
          complexity="O(N) where N is the total number of elements in all given sets.",
          syntax="key [key ...]", tips="nondeterministic_output_order", key_specs=[keyspec("RO access", lastkey=-1)])
 def sunion(c: Any, argv: list[bytes]) -> SetReply:
-    return SetReply(_union_or_diff(c, argv[1:], False, False).members())
+    return SetReply(_union_or_diff(c, argv[1:], False).members())
 
 
 @command("sunionstore", -3, flags="write denyoom", keys=(1, -1, 1), group="set", since="1.0.0",
@@ -454,7 +456,7 @@ def sunion(c: Any, argv: list[bytes]) -> SetReply:
          syntax="destination key [key ...]",
          key_specs=[keyspec("OW update"), keyspec("RO access", begin=2, lastkey=-1)])
 def sunionstore(c: Any, argv: list[bytes]) -> int:
-    return _store(c, argv[1], _union_or_diff(c, argv[2:], False, True), b"sunionstore")
+    return _store(c, argv[1], _union_or_diff(c, argv[2:], False), b"sunionstore")
 
 
 @command("sdiff", -2, flags="readonly", keys=(1, -1, 1), group="set", since="1.0.0",
@@ -462,7 +464,7 @@ def sunionstore(c: Any, argv: list[bytes]) -> int:
          complexity="O(N) where N is the total number of elements in all given sets.",
          syntax="key [key ...]", tips="nondeterministic_output_order", key_specs=[keyspec("RO access", lastkey=-1)])
 def sdiff(c: Any, argv: list[bytes]) -> SetReply:
-    return SetReply(_union_or_diff(c, argv[1:], True, False).members())
+    return SetReply(_union_or_diff(c, argv[1:], True).members())
 
 
 @command("sdiffstore", -3, flags="write denyoom", keys=(1, -1, 1), group="set", since="1.0.0",
@@ -471,4 +473,4 @@ def sdiff(c: Any, argv: list[bytes]) -> SetReply:
          syntax="destination key [key ...]",
          key_specs=[keyspec("OW update"), keyspec("RO access", begin=2, lastkey=-1)])
 def sdiffstore(c: Any, argv: list[bytes]) -> int:
-    return _store(c, argv[1], _union_or_diff(c, argv[2:], True, True), b"sdiffstore")
+    return _store(c, argv[1], _union_or_diff(c, argv[2:], True), b"sdiffstore")

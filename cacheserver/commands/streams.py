@@ -788,12 +788,10 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
     keys = argv[streams_at : streams_at + nstreams]
     ids: list[int] = []
     groups: list[Any] = []
-    streams: list[Any] = []
     for k in range(nstreams):
         key = keys[k]
         arg = argv[streams_at + nstreams + k]
         s = db.get_typed(key, Stream)
-        streams.append(s)
         if xreadgroup:
             g = s.group(group_name) if s is not None else None
             if g is None:
@@ -814,7 +812,9 @@ def _xread(c: Any, argv: list[bytes], xreadgroup: bool) -> Any:
             ids.append(parse_id(arg))
     pairs = []
     for k in range(nstreams):
-        s = streams[k]
+        # Redis's xreadCommand looks every key up again to serve it: a second hit (or miss, keymiss
+        # event included) per key in INFO stats, as there.
+        s = db.lookup_read(keys[k])
         if s is None:
             continue
         gt = ids[k]
@@ -1249,6 +1249,10 @@ def _claim_consumer(c: Any, key: bytes, g: ConsumerGroup, name: bytes) -> Any:
          history=[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared "
                             "from the PEL")])
 def xautoclaim(c: Any, argv: list[bytes]) -> Any:
+    # Redis 7.0 reads the key first (a keyspace hit or miss) but checks its type and group only
+    # after the arguments.
+    key = argv[1]
+    s = c.db.lookup_read(key)
     minidle = int_arg(argv[4], CommandError("Invalid min-idle-time argument for XAUTOCLAIM"))
     if minidle < 0:
         minidle = 0
@@ -1270,8 +1274,11 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
         else:
             raise errors.SYNTAX
         j += 1
-    key = argv[1]
-    s, g = _group_of(c, key, argv[2])
+    if s is not None and s.__class__ is not Stream:
+        raise WRONGTYPE
+    g = s.group(argv[2]) if s is not None else None
+    if g is None:
+        raise _nogroup(key, argv[2])
     attempts = count * 10
     now = c.server.clock.now_ms
     ks = c.db.ks

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 
 
 def _info(raw, *sections) -> str:
@@ -205,3 +206,35 @@ def test_shutdown_closes_and_stops():
         assert c.is_closed() and c.buf == b""
     srv._thread.join(10)
     assert not srv._thread.is_alive()
+
+
+def _hits_and_misses(r) -> tuple[int, int]:
+    stats = r.info("stats")
+    return stats["keyspace_hits"], stats["keyspace_misses"]
+
+
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        # Redis 7.0 reads the sources of the STORE variants too (hits and misses)
+        (("SINTERSTORE", "d", "set", "nokey"), (1, 1)),
+        (("SUNIONSTORE", "d", "set", "nokey"), (1, 1)),
+        (("SDIFFSTORE", "d", "nokey", "set"), (1, 1)),
+        # XREAD and XREADGROUP look every key up twice: once to check it, once to serve it
+        (("XREAD", "STREAMS", "s", "nokey", "0", "0"), (2, 2)),
+        (("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"), (2, 0)),
+        # XAUTOCLAIM reads its key before it parses its arguments
+        (("XAUTOCLAIM", "nokey", "g", "c", "0", "0", "COUNT", "0"), (0, 1)),
+        (("XAUTOCLAIM", "s", "g", "c", "0", "x"), (1, 0)),
+    ],
+)
+def test_keyspace_hits_and_misses_per_command(r, command, expected):
+    r.sadd("set", "a")
+    r.xadd("s", {"f": "v"}, id="1-1")
+    r.xgroup_create("s", "g", "0")
+    r.config_resetstat()
+    try:
+        r.execute_command(*command)
+    except redis.ResponseError:
+        pass  # the lookups before an argument error count as well
+    assert _hits_and_misses(r) == expected
