@@ -238,8 +238,9 @@ class Generator:
         if c == 13:
             return [rng.choice([b"EXPIRETIME", b"PEXPIRETIME"]), k]
         if c == 14:
-            return [b"SET", k, self.value(), rng.choice([b"EXAT", b"PXAT"]),
-                    rng.choice([b"4102444800", b"4102444800123", b"0", b"x"])]
+            # (A deadline in the past would leave the key to active expiry, at a moment of its own.)
+            unit, when = rng.choice([(b"EXAT", b"4102444800"), (b"PXAT", b"4102444800123")])
+            return [b"SET", k, self.value(), unit, rng.choice([when, when, b"0", b"x"])]
         if c == 15:
             return [b"MOVE", k, rng.choice([b"1", b"0", b"16", b"x"])]
         if c == 16:
@@ -618,22 +619,52 @@ def normal(args: list[bytes], reply: Any, queued: list[list[bytes]] | None = Non
 LEX_COMMANDS = {b"ZRANGEBYLEX", b"ZREVRANGEBYLEX", b"ZLEXCOUNT", b"ZREMRANGEBYLEX"}
 
 
-def _order_undefined(args: list[bytes], redis: Conn) -> bool:
+def _order_undefined(args: list[bytes], ours: Conn, redis: Conn) -> bool:
     """Whether Redis's answer to ``args`` depends on more than the data: SORT of a set with ties
     (its hash table order decides) and a lex range over a skiplist whose scores differ (its random
-    levels decide). Asked of Redis before the command runs (TYPE and OBJECT ENCODING touch nothing)."""
+    levels decide). Asked before the command runs, of both servers so that their statistics stay
+    alike (TYPE, OBJECT ENCODING and ZRANGE change no data)."""
     name = args[0].upper()
+
+    def ask(query: list[bytes]) -> Any:
+        ours.call(query)
+        return redis.call(query)
+
     if name == b"SORT" and len(args) > 2:
         upper = [a.upper() for a in args]
         if b"BY" in upper and b"ALPHA" in upper:
             return True  # keys without a BY value tie, and ties are left to the C library's qsort
-        return redis.call([b"TYPE", args[1]]) == b"set"
+        return ask([b"TYPE", args[1]]) == b"set"
     lex = name in LEX_COMMANDS or (name == b"ZRANGE" and any(a.upper() == b"BYLEX" for a in args))
-    if lex and redis.call([b"OBJECT", b"ENCODING", args[1]]) == b"skiplist":
-        reply = redis.call([b"ZRANGE", args[1], b"0", b"-1", b"WITHSCORES"])
+    if lex and ask([b"OBJECT", b"ENCODING", args[1]]) == b"skiplist":
+        reply = ask([b"ZRANGE", args[1], b"0", b"-1", b"WITHSCORES"])
         scores = [pair[1] for pair in reply] if reply and isinstance(reply[0], list) else reply[1::2]
         return len(set(scores)) > 1
     return False
+
+
+def _stats(conn: Conn) -> dict[str, str]:
+    """The counters a command sequence decides: calls, rejected and failed calls per command, error
+    replies per prefix, keyspace hits and misses, keys per database (times left out)."""
+    out: dict[str, str] = {}
+    for section in (b"commandstats", b"errorstats", b"keyspace"):
+        text = conn.call([b"INFO", section])
+        for line in (text.decode() if isinstance(text, bytes) else text).splitlines():
+            if ":" not in line or line.startswith("#"):
+                continue
+            name, _, value = line.partition(":")
+            if name.startswith("cmdstat_"):
+                fields = dict(f.split("=") for f in value.split(","))
+                value = ",".join(f"{k}={fields[k]}" for k in ("calls", "rejected_calls", "failed_calls"))
+            elif name.startswith("db"):
+                value = ",".join(f for f in value.split(",") if not f.startswith("avg_ttl"))
+            out[name] = value
+    stats = conn.call([b"INFO", b"stats"])
+    for line in (stats.decode() if isinstance(stats, bytes) else stats).splitlines():
+        if line.startswith(("keyspace_hits:", "keyspace_misses:")):
+            name, _, value = line.partition(":")
+            out[name] = value
+    return out
 
 
 def _unsorted(args: list[bytes]) -> bool:
@@ -645,8 +676,9 @@ def _unsorted(args: list[bytes]) -> bool:
 
 def run(seed: int, length: int, ours: Conn, redis: Conn) -> str | None:
     """Run one seeded sequence on both servers (flushed first); a description of the first difference."""
-    ours.call([b"FLUSHALL"])
-    redis.call([b"FLUSHALL"])
+    for conn in (ours, redis):
+        conn.call([b"FLUSHALL"])
+        conn.call([b"CONFIG", b"RESETSTAT"])
     gen = Generator(seed)
     history: list[bytes] = []
     queued: list[list[bytes]] | None = None  # the commands of an open MULTI
@@ -654,12 +686,12 @@ def run(seed: int, length: int, ours: Conn, redis: Conn) -> str | None:
         args = gen.command()
         history.append(b" ".join(args))
         name = args[0].upper()
-        loose = queued is None and _order_undefined(args, redis)
+        loose = queued is None and _order_undefined(args, ours, redis)
         a = normal(args, ours.call(args), queued)
         b = normal(args, redis.call(args), queued)
         if loose and not isinstance(a, tuple) and not isinstance(b, tuple):
             if name == b"ZREMRANGEBYLEX":
-                break  # what it removed is left to chance: the two servers' data may differ from here
+                return None  # what it removed is left to chance: the servers' data may differ from here
             if b"LIMIT" in (x.upper() for x in args) or not isinstance(a, list) or not isinstance(b, list):
                 continue  # which elements (or how many) is left to chance: only errors compared
             a, b = sorted(map(repr, a)), sorted(map(repr, b))
@@ -675,6 +707,11 @@ def run(seed: int, length: int, ours: Conn, redis: Conn) -> str | None:
     if queued is not None:  # the sequence ended inside MULTI
         ours.call([b"DISCARD"])
         redis.call([b"DISCARD"])
+    a, b = _stats(ours), _stats(redis)
+    if a != b:
+        keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        lines = "\n".join(f"  {k}: ours {a.get(k)} | redis {b.get(k)}" for k in keys)
+        return f"seed {seed}, statistics after {len(history)} commands:\n{lines}"
     return None
 
 
