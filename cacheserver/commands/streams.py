@@ -676,12 +676,14 @@ def xsetid(c: Any, argv: list[bytes]) -> Any:
 
 
 def _consumer_for_read(c: Any, key: bytes, group: ConsumerGroup, name: bytes) -> Any:
-    """The reading (or claiming) consumer, created if needed (silently, as Redis 7.0 does for reads),
-    its seen-time refreshed."""
+    """The reading (or claiming) consumer, its seen-time refreshed; created if needed, which counts as
+    XGROUP CREATECONSUMER does (the ``xgroup-createconsumer`` event and a dirty change), as in Redis
+    7.0's streamCreateConsumer."""
     now = c.server.clock.now_ms
     consumer = group.consumers.get(name)
     if consumer is None:
         consumer = group.create_consumer(name, now)
+        _group_changed(c, key, b"xgroup-createconsumer")
     consumer.seen_time = now
     return consumer
 

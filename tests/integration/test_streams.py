@@ -630,7 +630,7 @@ def test_keyspace_events(target, r):
         ("XTRIM", "s", "MAXLEN", "0"),
         ("XGROUP", "CREATE", "m", "g", "$", "MKSTREAM"),
     )
-    # a consumer created by XREADGROUP is silent; XTRIM on an empty stream deletes nothing
+    # XREADGROUP with nothing to serve creates no consumer; XTRIM on an empty stream deletes nothing
     assert events == [
         (b"xadd", b"s"), (b"xadd", b"s"), (b"xtrim", b"s"), (b"xdel", b"s"),
         (b"xgroup-create", b"s"), (b"xgroup-setid", b"s"), (b"xgroup-createconsumer", b"s"),
@@ -708,3 +708,21 @@ def test_xreadgroup_with_nothing_new_leaves_the_consumer_idle(r):
     time.sleep(0.05)
     assert r.xreadgroup("g", "c", {"s": ">"}) == []
     assert r.xinfo_consumers("s", "g")[0]["idle"] >= 50
+
+
+def test_implicitly_created_consumers_are_announced(target, r):
+    # XREADGROUP, XCLAIM and XAUTOCLAIM create a missing consumer as XGROUP CREATECONSUMER does,
+    # event included; one that is not served (nothing new, nothing claimed) is not created.
+    r.xadd("s", {"f": "v"}, id="1-1")
+    r.xgroup_create("s", "g", "0")
+    events = keyevents(
+        target, r,
+        ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"),
+        ("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "c3", "STREAMS", "s", ">"),
+        ("XCLAIM", "s", "g", "c4", "0", "1-1"),
+        ("XAUTOCLAIM", "s", "g", "c5", "0", "0"),
+        ("XAUTOCLAIM", "s", "g", "c6", "0", "9"),
+    )
+    assert events == [(b"xgroup-createconsumer", b"s")] * 4
+    assert sorted(c["name"] for c in r.xinfo_consumers("s", "g")) == [b"c1", b"c2", b"c4", b"c5"]
