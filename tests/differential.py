@@ -567,6 +567,9 @@ class Conn:
 
     def call(self, args: list[bytes]) -> Any:
         self.sock.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args))
+        return self.read()
+
+    def read(self) -> Any:
         while True:
             reply = self.reader.gets()
             if reply is not False:
@@ -674,11 +677,70 @@ def _unsorted(args: list[bytes]) -> bool:
     return False
 
 
-def run(seed: int, length: int, ours: Conn, redis: Conn) -> str | None:
-    """Run one seeded sequence on both servers (flushed first); a description of the first difference."""
+class Listener:
+    """A subscriber to every keyspace and keyevent notification of one server. ``events`` returns what
+    arrived since the last call: the server is asked to PUBLISH a token on a sync channel of its own,
+    and everything up to that message is the notifications sent before it, in order."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.conn = Conn(host, port)
+        self.conn.call([b"PSUBSCRIBE", b"__key*__:*"])
+        self.conn.call([b"SUBSCRIBE", SYNC_CHANNEL])
+        self.token = 0
+
+    def events(self, server: Conn) -> list[tuple[bytes, bytes]]:
+        self.token += 1
+        token = b"%d" % self.token
+        server.call([b"PUBLISH", SYNC_CHANNEL, token])
+        out = []
+        while True:
+            message = self.conn.read()
+            if message[0] == b"message" and message[1] == SYNC_CHANNEL:
+                if message[2] == token:
+                    return out
+            elif message[0] == b"pmessage":
+                out.append((message[2], message[3]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+SYNC_CHANNEL = b"differential-sync"
+# Encoding thresholds a sequence may run under (Redis's defaults first): small ones make small
+# containers convert, so OBJECT ENCODING and the conversions are compared too.
+THRESHOLDS = {
+    b"hash-max-listpack-entries": [b"128", b"4"],
+    b"hash-max-listpack-value": [b"64", b"3"],
+    b"set-max-intset-entries": [b"512", b"4"],
+    b"zset-max-listpack-entries": [b"128", b"4"],
+    b"zset-max-listpack-value": [b"64", b"3"],
+    b"list-max-listpack-size": [b"-2", b"4"],
+}
+
+
+def run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listener, Listener] | None = None) -> str | None:
+    """Run one seeded sequence on both servers (flushed first); a description of the first difference.
+    With ``listeners`` (one per server), the keyspace notifications of each command are compared too."""
+    rng = random.Random(seed)
+    config = [(name, rng.choice(values)) for name, values in THRESHOLDS.items()]
     for conn in (ours, redis):
         conn.call([b"FLUSHALL"])
         conn.call([b"CONFIG", b"RESETSTAT"])
+        conn.call([b"CONFIG", b"SET", *(a for pair in config for a in pair)])
+        if listeners is not None:
+            conn.call([b"CONFIG", b"SET", b"notify-keyspace-events", b"KEAmn"])
+    if listeners is not None:
+        for listener, conn in zip(listeners, (ours, redis), strict=True):
+            listener.events(conn)  # the FLUSHALL's
+    try:
+        return _run(seed, length, ours, redis, listeners)
+    finally:
+        for conn in (ours, redis):
+            conn.call([b"CONFIG", b"SET", *(a for name, values in THRESHOLDS.items() for a in (name, values[0]))])
+            conn.call([b"CONFIG", b"SET", b"notify-keyspace-events", b""])
+
+
+def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listener, Listener] | None) -> str | None:
     gen = Generator(seed)
     history: list[bytes] = []
     queued: list[list[bytes]] | None = None  # the commands of an open MULTI
@@ -689,24 +751,36 @@ def run(seed: int, length: int, ours: Conn, redis: Conn) -> str | None:
         loose = queued is None and _order_undefined(args, ours, redis)
         a = normal(args, ours.call(args), queued)
         b = normal(args, redis.call(args), queued)
-        if loose and not isinstance(a, tuple) and not isinstance(b, tuple):
-            if name == b"ZREMRANGEBYLEX":
-                return None  # what it removed is left to chance: the servers' data may differ from here
-            if b"LIMIT" in (x.upper() for x in args) or not isinstance(a, list) or not isinstance(b, list):
-                continue  # which elements (or how many) is left to chance: only errors compared
-            a, b = sorted(map(repr, a)), sorted(map(repr, b))
         if name == b"MULTI":
             queued = []
         elif name in (b"EXEC", b"DISCARD"):
             queued = None
         elif queued is not None and a == b"QUEUED":
             queued.append(args)
+        if listeners is not None and queued is None:
+            events = [listener.events(conn) for listener, conn in zip(listeners, (ours, redis), strict=True)]
+            if name == b"SORT":
+                # BY and GET look keys up in the order of the source's elements, for a set or a
+                # sorted set the order of its hash table: the same events, in an order left to it.
+                events = [sorted(e) for e in events]
+            if events[0] != events[1] and not loose:
+                tail = b"\n".join(history[-12:]).decode("latin-1")
+                return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {events[0]!r}\n  redis: {events[1]!r}"
+        if loose and not isinstance(a, tuple) and not isinstance(b, tuple):
+            if name == b"ZREMRANGEBYLEX":
+                return None  # what it removed is left to chance: the servers' data may differ from here
+            if b"LIMIT" in (x.upper() for x in args) or not isinstance(a, list) or not isinstance(b, list):
+                continue  # which elements (or how many) is left to chance: only errors compared
+            a, b = sorted(map(repr, a)), sorted(map(repr, b))
         if a != b:
             tail = b"\n".join(history[-12:]).decode("latin-1")
             return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {a!r}\n  redis: {b!r}"
     if queued is not None:  # the sequence ended inside MULTI
         ours.call([b"DISCARD"])
         redis.call([b"DISCARD"])
+        if listeners is not None:
+            for listener, conn in zip(listeners, (ours, redis), strict=True):
+                listener.events(conn)
     a, b = _stats(ours), _stats(redis)
     if a != b:
         keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
@@ -727,6 +801,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--length", type=int, default=300)
     p.add_argument("--resp", type=int, default=2)
+    p.add_argument("--events", action="store_true", help="compare each command's keyspace notifications too")
     args = p.parse_args(argv)
     srv = ServerThread().start()
     proc = RedisProcess().start()
@@ -734,8 +809,11 @@ def main(argv: list[str]) -> int:
     try:
         ours = Conn("127.0.0.1", srv.port, args.resp)
         redis = Conn(proc.host, proc.port, args.resp)
+        listeners = None
+        if args.events:
+            listeners = (Listener("127.0.0.1", srv.port), Listener(proc.host, proc.port))
         for seed in range(args.first, args.first + args.seeds):
-            diff = run(seed, args.length, ours, redis)
+            diff = run(seed, args.length, ours, redis, listeners)
             if diff:
                 failures += 1
                 print(diff, "\n", flush=True)

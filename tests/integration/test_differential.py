@@ -3,15 +3,17 @@ every reply must be the same, errors by their full text.
 
 Each case replays ten seeded sequences of 400 commands over a small shared key space: strings, bitmaps,
 expiry with absolute deadlines, lists, hashes, sets, sorted sets, streams with consumer groups,
-HyperLogLog, SORT, big containers crossing the encoding thresholds, and MULTI/EXEC around them. The first
-difference fails the case with the last commands before it. More seeds from the command line:
+HyperLogLog, SORT, big containers crossing the encoding thresholds (under Redis's default thresholds or
+small ones), and MULTI/EXEC around them; the keyspace notifications of each command (RESP2 cases) and
+the statistics the sequence decides (commandstats, errorstats, hits and misses, keys per database) are
+compared too. The first difference fails the case with the last commands before it. More seeds from the command line:
 ``python tests/differential.py --seeds 500``.
 """
 
 from __future__ import annotations
 
 import pytest
-from differential import Conn, run
+from differential import Conn, Listener, run
 
 SEEDS_PER_CASE = 10
 
@@ -23,9 +25,14 @@ def test_same_replies_as_redis(cacheserver_thread, redis_process, resp: int, fir
         first += 10_000  # other sequences than the RESP2 cases'
     ours = Conn("127.0.0.1", cacheserver_thread.port, resp)
     redis = Conn(redis_process.host, redis_process.port, resp)
+    # RESP2 cases compare each command's keyspace notifications too
+    listeners = None
+    if resp == 2:
+        listeners = (Listener("127.0.0.1", cacheserver_thread.port), Listener(redis_process.host, redis_process.port))
     try:
-        differences = [d for seed in range(first, first + SEEDS_PER_CASE) if (d := run(seed, 400, ours, redis))]
+        seeds = range(first, first + SEEDS_PER_CASE)
+        differences = [d for seed in seeds if (d := run(seed, 400, ours, redis, listeners))]
     finally:
-        ours.close()
-        redis.close()
+        for conn in (ours, redis, *(listeners or ())):
+            conn.close()
     assert differences == []
