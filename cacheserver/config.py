@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cacheserver.keyspace import notifications
+from cacheserver.numbers import parse_double, parse_ll
 
 BOOL = "bool"
 INT = "int"
@@ -50,24 +51,26 @@ _UNITS = {
 
 
 def parse_memory(text: str) -> int:
-    """``memtoull``: a number with an optional k/kb/m/mb/g/gb unit (case-insensitive)."""
-    t = text.strip().lower()
-    i = len(t)
-    while i > 0 and not t[i - 1].isdigit():
-        i -= 1
-    num, unit = t[:i], t[i:]
-    if unit not in _UNITS or not num.isdigit():
-        # memtoull: no sign, digits then an optional unit.
+    """``memtoull``, quirks included: ASCII digits then an optional k/kb/m/mb/g/gb/b unit (any case), no
+    sign and no spaces; no digits at all reads as 0 ("" and "kb" are 0); an overflowing number saturates
+    at ULLONG_MAX (strtoull), and the product with the unit wraps around 2**64 (C arithmetic)."""
+    i = 0
+    n = len(text)
+    while i < n and "0" <= text[i] <= "9":
+        i += 1
+    mul = _UNITS.get(text[i:].lower())
+    if mul is None or i >= 128:  # memtoull copies the digits into a 128-byte buffer
         raise ConfigError("argument must be a memory value")
-    return int(num) * _UNITS[unit]
+    return (min(int(text[:i] or "0"), ULLONG_MAX) * mul) & ULLONG_MAX
 
 
 def parse_int(text: str) -> int:
-    t = text.strip()
-    if not t or not (t.isdigit() or (t[0] == "-" and t[1:].isdigit())):
-        raise ConfigError("argument couldn't be parsed into an integer")
-    v = int(t)
-    if not -LLONG_MAX - 1 <= v <= LLONG_MAX:  # string2ll overflows
+    """``string2ll``: an optional '-', digits without leading zeros, no spaces or '+', within int64."""
+    try:
+        v = parse_ll(text.encode("latin-1"))
+    except UnicodeEncodeError:
+        v = None
+    if v is None:
         raise ConfigError("argument couldn't be parsed into an integer")
     return v
 
@@ -171,6 +174,8 @@ _COB_CLASSES = ("normal", "slave", "pubsub")
 
 
 def _parse_cob(raw: str) -> dict[str, tuple[int, int, int]]:
+    if raw == "":
+        return {}  # Redis accepts an empty value and changes nothing
     parts = raw.split()
     if not parts or len(parts) % 4:
         raise ConfigError("Wrong number of arguments in buffer limit configuration.")
@@ -217,20 +222,24 @@ def _parse_int_list(count: int | None, what: str) -> Callable[[str], list[int]]:
 
 
 def _parse_percentiles(raw: str) -> list[float]:
+    """Redis's latency-tracking-info-percentiles: values separated by single spaces (an empty value is
+    an empty list), each read by ``string2d`` and within [0, 100]."""
+    if raw == "":
+        return []
     out = []
-    for p in raw.split():
-        try:
-            v = float(p)
-        except ValueError:
-            raise ConfigError("latency-tracking-info-percentiles must be a list of floats") from None
+    for p in raw.split(" "):
+        v = parse_double(p.encode("latin-1", "replace"))
+        if v is None:
+            raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
         if not 0.0 <= v <= 100.0:
-            raise ConfigError("latency-tracking-info-percentiles must be between 0.0 and 100.0")
+            raise ConfigError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
         out.append(v)
     return out
 
 
 def _format_percentiles(v: list[float]) -> str:
-    return " ".join(f"{p:g}" if p != int(p) else str(int(p)) for p in v)
+    """Each as "%f" with trailing zeros (and a bare point) trimmed, as Redis prints them."""
+    return " ".join(("%f" % p).rstrip("0").rstrip(".") for p in v)
 
 
 def _parse_dir(raw: str) -> str:
@@ -256,10 +265,66 @@ def _parse_octal(raw: str) -> int:
 
 
 def _parse_memory_or_percent(raw: str) -> str:
-    if raw.endswith("%"):
-        parse_int(raw[:-1])
-        return raw
-    return str(parse_memory(raw))
+    """A memory value or a percentage (maxmemory-clients), as Redis's numeric configs with
+    PERCENT_CONFIG read it: "N%" with 0 <= N <= 100, else a memory value; Redis keeps a percentage as a
+    negative number, so a memory value of 2**63 or more reads as one (ULLONG_MAX is "1%")."""
+    error = ConfigError("argument must be a memory or percent value")
+    if len(raw) > 1 and raw.endswith("%"):
+        try:
+            pct = parse_int(raw[:-1])
+        except ConfigError:
+            pct = -1
+        if pct >= 0:
+            if pct > 100:
+                raise ConfigError("percentage argument must be less or equal to 100")
+            return f"{pct}%" if pct else "0"
+    try:
+        v = parse_memory(raw)
+    except ConfigError:
+        raise error from None
+    if v > LLONG_MAX:  # a long long in Redis: negative, so a percentage
+        pct = (1 << 64) - v
+        if pct > 100:
+            raise ConfigError("percentage argument must be less or equal to 100")
+        return f"{pct}%"
+    return str(v)
+
+
+# proc-title-template's variables and whether each expands to something when Redis validates a
+# template (the title itself is then empty; a standalone server's mode is empty too).
+_PROC_TITLE_VARIABLES = {
+    "title": False, "listen-addr": True, "server-mode": False, "port": True, "tls-port": True,
+    "unixsocket": False, "config-file": False,
+}
+
+
+def _parse_proc_title(raw: str) -> str:
+    """validateProcTitleTemplate: every ``{variable}`` known (``{{`` is a literal brace) and something
+    left once expanded and trimmed of spaces."""
+    error = ConfigError("template format is invalid or contains unknown variables")
+    text = []
+    i = 0
+    while i < len(raw):
+        start = raw.find("{", i)
+        if start < 0:
+            text.append(raw[i:])
+            break
+        text.append(raw[i:start])
+        if start + 1 >= len(raw):
+            raise error
+        if raw[start + 1] == "{":
+            text.append("{")
+            i = start + 2
+            continue
+        end = raw.find("}", start + 1)
+        if end < 0 or raw[start + 1 : end] not in _PROC_TITLE_VARIABLES:
+            raise error
+        if _PROC_TITLE_VARIABLES[raw[start + 1 : end]]:
+            text.append("x")
+        i = end + 1
+    if not "".join(text).strip(" "):
+        raise error
+    return raw
 
 
 _SPECIAL_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -274,6 +339,7 @@ _SPECIAL_PARSERS: dict[str, Callable[[str], Any]] = {
     "shutdown-on-sigterm": _parse_shutdown_flags,
     "unixsocketperm": _parse_octal,
     "maxmemory-clients": _parse_memory_or_percent,
+    "proc-title-template": _parse_proc_title,
 }
 
 _SPECIAL_FORMATTERS: dict[str, Callable[[Any], str]] = {
@@ -395,7 +461,7 @@ DIRECTIVES: list[Directive] = [
     Directive("oom-score-adj-values", SPECIAL, "0 200 800"),
     Directive("pidfile", STRING, "/var/run/redis.pid", mutable=False),
     Directive("port", INT, "6379"),
-    Directive("proc-title-template", STRING, "{title} {listen-addr} {server-mode}"),
+    Directive("proc-title-template", SPECIAL, "{title} {listen-addr} {server-mode}"),
     Directive("propagation-error-behavior", ENUM, "ignore", choices="ignore panic panic-on-replicas"),
     Directive("protected-mode", BOOL, "yes"),
     Directive("proto-max-bulk-len", MEMORY, "536870912"),
@@ -571,7 +637,7 @@ _BOUNDS = {
 for _name, (_lo, _hi) in _BOUNDS.items():
     BY_NAME[_name].lo, BY_NAME[_name].hi = _lo, _hi
 # Redis stores hz clamped to [CONFIG_MIN_HZ, CONFIG_MAX_HZ]; CONFIG GET shows the clamped value.
-_CLAMPS = {"hz": (1, 500)}
+_CLAMPS = {"hz": (1, 500), "repl-backlog-size": (16384, LLONG_MAX)}  # (Redis's apply functions)
 for _name in ("dir", "dbfilename"):
     BY_NAME[_name].protected = True
 for _name in ("requirepass", "masterauth", "masteruser"):

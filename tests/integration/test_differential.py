@@ -13,7 +13,7 @@ compared too. The first difference fails the case with the last commands before 
 from __future__ import annotations
 
 import pytest
-from differential import Conn, Listener, run
+from differential import Conn, Listener, config_differences, run
 
 SEEDS_PER_CASE = 10
 
@@ -36,3 +36,13 @@ def test_same_replies_as_redis(cacheserver_thread, redis_process, resp: int, fir
         for conn in (ours, redis, *(listeners or ())):
             conn.close()
     assert differences == []
+
+
+def test_config_set_parses_as_redis_does(cacheserver_thread, redis_process) -> None:
+    ours = Conn("127.0.0.1", cacheserver_thread.port)
+    redis = Conn(redis_process.host, redis_process.port)
+    try:
+        assert config_differences(ours, redis) == []
+    finally:
+        ours.close()
+        redis.close()

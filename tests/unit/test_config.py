@@ -24,9 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_memory_units():
     assert parse_memory("1k") == 1000 and parse_memory("1KB") == 1024
     assert parse_memory("2mb") == 2 * 1024**2 and parse_memory("1g") == 10**9 and parse_memory("10") == 10
-    for bad in ("-1", "1x", "", "k", "1.5mb"):
+    for bad in ("-1", "1x", "1.5mb", " 1", "1 ", "+1", "1" * 128):
         with pytest.raises(ConfigError, match="argument must be a memory value"):
             parse_memory(bad)
+    # memtoull's quirks, as redis-server 7.0.15 shows them through CONFIG SET maxmemory: no digits
+    # read as 0, an overflowing number saturates, and the unit's product wraps around 2**64.
+    assert parse_memory("") == 0 and parse_memory("kb") == 0 and parse_memory("1B") == 1
+    assert parse_memory("99999999999999999999") == 2**64 - 1
+    assert parse_memory("18446744073709551615k") == (2**64 - 1) * 1000 % 2**64
 
 
 def test_every_default_parses_and_bounded_kinds_have_bounds():
