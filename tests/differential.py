@@ -44,7 +44,10 @@ UNORDERED = {b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF", b"KEYS", b"HKEYS", b"H
 
 
 GROUPS = ("string", "string", "bits", "generic", "generic", "list", "list", "hash", "set", "zset", "zset", "stream",
-          "stream", "hll", "bulk", "multi")
+          "stream", "hll", "bulk", "blocking", "multi")
+# Timeouts of blocking commands: a millisecond at most (the sequence waits out each one on an empty
+# key), or invalid; never 0, which would wait forever outside MULTI.
+BLOCK_TIMEOUTS = [b"0.001", b"0.001", b"0.0001", b"-1", b"x", b"-0.5", b"inf"]
 STREAM_IDS = [b"0-0", b"0-1", b"1-0", b"1-1", b"2-0", b"3-5", b"5", b"5-*", b"7-*", b"10-0", b"10-*", b"18446744073709551615-18446744073709551615",
               b"x", b"-1", b"1-x"]
 RANGE_IDS = [b"-", b"+", b"0", b"1", b"1-1", b"(1-1", b"3", b"(3-5", b"5-0", b"10", b"(10-0", b"x", b"(-", b"(+"]
@@ -542,6 +545,34 @@ class Generator:
         if c == 7:
             return [b"OBJECT", b"ENCODING", k]
         return [b"SET", k, b"s" * rng.choice([44, 45, 100])]
+
+    # -- blocking commands: served at once, timing out within a millisecond, or refused ---------------
+    def g_blocking(self) -> list[bytes]:
+        rng, k = self.rng, self.key()
+        c = rng.randrange(8)
+        t = pick(rng, BLOCK_TIMEOUTS)
+        if c == 0:
+            return [rng.choice([b"BLPOP", b"BRPOP"])] + [self.key() for _ in range(rng.randint(1, 2))] + [t]
+        if c == 1:
+            return [b"BLMOVE", k, self.key(), rng.choice([b"LEFT", b"RIGHT"]), rng.choice([b"LEFT", b"RIGHT"]), t]
+        if c == 2:
+            return [b"BRPOPLPUSH", k, self.key(), t]
+        if c == 3:
+            n = rng.randint(1, 2)
+            args = [b"BLMPOP", t, str(n).encode()] + [self.key() for _ in range(n)] + [rng.choice([b"LEFT", b"RIGHT"])]
+            return args + rng.choice([[], [b"COUNT", self.small()]])
+        if c == 4:
+            return [rng.choice([b"BZPOPMIN", b"BZPOPMAX"])] + [self.key() for _ in range(rng.randint(1, 2))] + [t]
+        if c == 5:
+            n = rng.randint(1, 2)
+            args = [b"BZMPOP", t, str(n).encode()] + [self.key() for _ in range(n)] + [rng.choice([b"MIN", b"MAX"])]
+            return args + rng.choice([[], [b"COUNT", self.small()]])
+        if c == 6:
+            ms = rng.choice([b"1", b"1", b"-1", b"x"])
+            return [b"XREAD", b"BLOCK", ms, b"STREAMS", k, rng.choice([b"$", b"0", b"3-5"])]
+        ms = rng.choice([b"1", b"1", b"-1"])
+        return [b"XREADGROUP", b"GROUP", rng.choice([b"g1", b"g2"]), b"c1", b"BLOCK", ms, b"STREAMS", k,
+                rng.choice([b">", b"0"])]
 
     # -- HyperLogLog ---------------------------------------------------------------------------------
     def g_hll(self) -> list[bytes]:
