@@ -247,7 +247,7 @@ class Generator:
         if c == 15:
             return [b"MOVE", k, rng.choice([b"1", b"0", b"16", b"x"])]
         if c == 16:
-            return [b"SWAPDB", b"0", b"1"]
+            return [b"SWAPDB", b"0", b"1"] if rng.random() < 0.5 else [b"SELECT", rng.choice([b"0", b"1", b"16", b"x"])]
         return [b"SORT", k, b"BY", rng.choice([b"nosort", b"{t}*", b"k*->f1", b"x"]), b"GET", b"#", b"GET",
                 rng.choice([b"k*->f2", b"{t}*", b"#"])] + rng.choice([[], [b"ALPHA"], [b"DESC", b"LIMIT", b"0", b"3"]])
 
@@ -767,8 +767,16 @@ def run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listen
         return _run(seed, length, ours, redis, listeners)
     finally:
         for conn in (ours, redis):
+            if queued_open(conn):
+                conn.call([b"DISCARD"])
+            conn.call([b"SELECT", b"0"])
             conn.call([b"CONFIG", b"SET", *(a for name, values in THRESHOLDS.items() for a in (name, values[0]))])
             conn.call([b"CONFIG", b"SET", b"notify-keyspace-events", b""])
+
+
+def queued_open(conn: Conn) -> bool:
+    """Whether ``conn`` is inside MULTI (a sequence can stop at a difference there)."""
+    return conn.call([b"PING"]) == b"QUEUED"
 
 
 def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listener, Listener] | None) -> str | None:
