@@ -98,6 +98,18 @@ class Generator:
 
     def draw(self, multi: bool) -> list[bytes]:
         rng = self.rng
+        if multi and rng.random() < 0.06:
+            # WATCH, then a change (or none) from another client, then a transaction: EXEC must fail
+            # exactly when Redis's would (a touched key, an expiry, a flush, a SWAPDB...).
+            keys = [self.key() for _ in range(rng.randint(1, 2))]
+            plan = [[b"WATCH", *keys]]
+            for _ in range(rng.randint(0, 2)):
+                plan.append([OTHER, *self.draw(False)])
+            plan += [[b"MULTI"], self.plain(), [b"EXEC"] if rng.random() < 0.9 else [b"DISCARD"]]
+            if rng.random() < 0.1:
+                plan.insert(1, [b"UNWATCH"])
+            self.queued = plan[1:]
+            return plan[0]
         group = rng.choice(GROUPS if multi else GROUPS[:-1])
         if group == "multi":
             # A transaction of a few commands, sometimes with one that fails at queue time
@@ -591,6 +603,8 @@ class Conn:
     """A raw RESP connection that decodes replies with hiredis (errors as ``ReplyError`` values)."""
 
     def __init__(self, host: str, port: int, resp: int = 2) -> None:
+        self.address = (host, port)
+        self.resp = resp
         self.sock = socket.create_connection((host, port), timeout=10)
         self.reader = hiredis.Reader()
         if resp == 3:
@@ -737,6 +751,7 @@ class Listener:
 
 
 SYNC_CHANNEL = b"differential-sync"
+OTHER = b"@other"  # a command's first word: run it on a second client of each server
 # Encoding thresholds a sequence may run under (Redis's defaults first): small ones make small
 # containers convert, so OBJECT ENCODING and the conversions are compared too.
 THRESHOLDS = {
@@ -783,49 +798,60 @@ def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Liste
     gen = Generator(seed)
     history: list[bytes] = []
     queued: list[list[bytes]] | None = None  # the commands of an open MULTI
-    for _ in range(length):
-        args = gen.command()
-        history.append(b" ".join(args))
-        name = args[0].upper()
-        loose = queued is None and _order_undefined(args, ours, redis)
-        a = normal(args, ours.call(args), queued)
-        b = normal(args, redis.call(args), queued)
-        if name == b"MULTI":
-            queued = []
-        elif name in (b"EXEC", b"DISCARD"):
-            queued = None
-        elif queued is not None and a == b"QUEUED":
-            queued.append(args)
-        if listeners is not None and queued is None:
-            events = [listener.events(conn) for listener, conn in zip(listeners, (ours, redis), strict=True)]
-            if name == b"SORT":
-                # BY and GET look keys up in the order of the source's elements, for a set or a
-                # sorted set the order of its hash table: the same events, in an order left to it.
-                events = [sorted(e) for e in events]
-            if events[0] != events[1] and not loose:
+    others: tuple[Conn, Conn] | None = None  # second clients, opened when first needed
+    try:
+        for _ in range(length):
+            args = gen.command()
+            history.append(b" ".join(args))
+            first, second = ours, redis
+            if args[0] == OTHER:
+                if others is None:
+                    others = (Conn(*ours.address, ours.resp), Conn(*redis.address, redis.resp))
+                first, second = others
+                args = args[1:]
+            name = args[0].upper()
+            loose = queued is None and _order_undefined(args, first, second)
+            a = normal(args, first.call(args), queued)
+            b = normal(args, second.call(args), queued)
+            if name == b"MULTI":
+                queued = []
+            elif name in (b"EXEC", b"DISCARD"):
+                queued = None
+            elif queued is not None and a == b"QUEUED":
+                queued.append(args)
+            if listeners is not None and queued is None:
+                events = [listener.events(conn) for listener, conn in zip(listeners, (ours, redis), strict=True)]
+                if name == b"SORT":
+                    # BY and GET look keys up in the order of the source's elements, for a set or a
+                    # sorted set the order of its hash table: the same events, in an order left to it.
+                    events = [sorted(e) for e in events]
+                if events[0] != events[1] and not loose:
+                    tail = b"\n".join(history[-12:]).decode("latin-1")
+                    return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {events[0]!r}\n  redis: {events[1]!r}"
+            if loose and not isinstance(a, tuple) and not isinstance(b, tuple):
+                if name == b"ZREMRANGEBYLEX":
+                    return None  # what it removed is left to chance: the servers' data may differ from here
+                if b"LIMIT" in (x.upper() for x in args) or not isinstance(a, list) or not isinstance(b, list):
+                    continue  # which elements (or how many) is left to chance: only errors compared
+                a, b = sorted(map(repr, a)), sorted(map(repr, b))
+            if a != b:
                 tail = b"\n".join(history[-12:]).decode("latin-1")
-                return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {events[0]!r}\n  redis: {events[1]!r}"
-        if loose and not isinstance(a, tuple) and not isinstance(b, tuple):
-            if name == b"ZREMRANGEBYLEX":
-                return None  # what it removed is left to chance: the servers' data may differ from here
-            if b"LIMIT" in (x.upper() for x in args) or not isinstance(a, list) or not isinstance(b, list):
-                continue  # which elements (or how many) is left to chance: only errors compared
-            a, b = sorted(map(repr, a)), sorted(map(repr, b))
+                return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {a!r}\n  redis: {b!r}"
+        if queued is not None:  # the sequence ended inside MULTI
+            ours.call([b"DISCARD"])
+            redis.call([b"DISCARD"])
+            if listeners is not None:
+                for listener, conn in zip(listeners, (ours, redis), strict=True):
+                    listener.events(conn)
+        a, b = _stats(ours), _stats(redis)
         if a != b:
-            tail = b"\n".join(history[-12:]).decode("latin-1")
-            return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {a!r}\n  redis: {b!r}"
-    if queued is not None:  # the sequence ended inside MULTI
-        ours.call([b"DISCARD"])
-        redis.call([b"DISCARD"])
-        if listeners is not None:
-            for listener, conn in zip(listeners, (ours, redis), strict=True):
-                listener.events(conn)
-    a, b = _stats(ours), _stats(redis)
-    if a != b:
-        keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-        lines = "\n".join(f"  {k}: ours {a.get(k)} | redis {b.get(k)}" for k in keys)
-        return f"seed {seed}, statistics after {len(history)} commands:\n{lines}"
-    return None
+            keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+            lines = "\n".join(f"  {k}: ours {a.get(k)} | redis {b.get(k)}" for k in keys)
+            return f"seed {seed}, statistics after {len(history)} commands:\n{lines}"
+        return None
+    finally:
+        for conn in others or ():
+            conn.close()
 
 
 # CONFIG SET's parsing, directive by directive: each value below is set on both servers (and the
