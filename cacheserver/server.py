@@ -221,6 +221,12 @@ class Server:
         stats = self.stats
         stats.total_error_replies += 1
         prefix = e.prefix if e is not None else "ERR"
+        if not prefix or len(prefix) >= 32 or " " in prefix:
+            # afterErrorReply: the code is what precedes a space in the first 32 characters, else ERR
+            # (an error text of a script's own, such as {err='plain'}, has no code of its own).
+            text = e.text if e is not None else ""
+            space = text.find(" ", 0, 32)
+            prefix = text[:space] if space >= 0 else "ERR"
         counts = stats.error_counts
         if prefix in counts or len(counts) < 128:
             counts[prefix] = counts.get(prefix, 0) + 1

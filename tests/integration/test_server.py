@@ -238,3 +238,14 @@ def test_keyspace_hits_and_misses_per_command(r, command, expected):
     except redis.ResponseError:
         pass  # the lookups before an argument error count as well
     assert _hits_and_misses(r) == expected
+
+
+def test_errorstats_code_of_an_error_without_one(r):
+    # Redis counts an error by what precedes a space in its first 32 characters, else as ERR.
+    r.config_resetstat()
+    for script in ("return {err='plain'}", "return {err=''}", "return {err='" + "a" * 40 + " b'}",
+                   "return {err='CODE text'}"):
+        with pytest.raises(redis.ResponseError):
+            r.eval(script, 0)
+    errors = {k: v for k, v in r.info("errorstats").items()}
+    assert errors == {"errorstat_ERR": {"count": 3}, "errorstat_CODE": {"count": 1}}
