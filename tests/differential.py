@@ -39,12 +39,14 @@ SCORES = [b"0", b"1", b"-1", b"2.5", b"-3.25", b"10", b"1e2", b"inf", b"-inf", b
           b"nan", b"0.1", b"1.7976931348623157e308", b"3"]
 LEX = [b"-", b"+", b"[a", b"(a", b"[m", b"(z", b"[", b"a", b"[f1", b"(f3"]
 
+# Not called from the scripts drawn: transactions, connection state, and commands that are not allowed.
+SCRIPT_EXCLUDED = {b"MULTI", b"EXEC", b"DISCARD", b"WATCH", b"UNWATCH", b"@other", b"SELECT", b"SWAPDB", b"EVAL", b"EVAL_RO"}
 # Replies whose element order Redis does not define: compared sorted.
 UNORDERED = {b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF", b"KEYS", b"HKEYS", b"HVALS", b"HGETALL"}
 
 
 GROUPS = ("string", "string", "bits", "generic", "generic", "list", "list", "hash", "set", "zset", "zset", "stream",
-          "stream", "hll", "bulk", "blocking", "multi")
+          "stream", "hll", "bulk", "blocking", "script", "multi")
 # Timeouts of blocking commands: a millisecond at most (the sequence waits out each one on an empty
 # key), or invalid; never 0, which would wait forever outside MULTI.
 BLOCK_TIMEOUTS = [b"0.001", b"0.001", b"0.0001", b"-1", b"x", b"-0.5", b"inf"]
@@ -585,6 +587,46 @@ class Generator:
         ms = rng.choice([b"1", b"1", b"-1"])
         return [b"XREADGROUP", b"GROUP", rng.choice([b"g1", b"g2"]), b"c1", b"BLOCK", ms, b"STREAMS", k,
                 rng.choice([b">", b"0"])]
+
+    # -- Lua scripts: any command through redis.call / redis.pcall, its reply converted both ways -------
+    SCRIPTS = [
+        b"return redis.call(unpack(ARGV))",
+        b"local r = redis.pcall(unpack(ARGV)) if type(r) == 'table' and r.err then return 'caught: ' .. r.err end return r",
+        b"local r = redis.pcall(unpack(ARGV)) return {type(r), r}",
+        b"redis.setresp(3) return redis.call(unpack(ARGV))",
+        b"redis.setresp(3) local r = redis.call(unpack(ARGV)) return {type(r), r}",
+        b"return {1, 2.5, -3.9, true, false, 'x', {err='ERR nested'}, {ok='fine'}, nil, 'after nil'}",
+        b"return redis.error_reply('MYERR custom')",
+        b"return redis.status_reply('ALL GOOD')",
+        b"return {err='plain'}",
+        b"error('raised')",
+        b"return redis.call('nosuchcommand')",
+        b"return redis.pcall('nosuchcommand')",
+        b"return #KEYS + #ARGV",
+        b"return 3.99",
+        b"return -0.5",
+        b"local t = {} for i = 1, 5 do t[i] = i end t[3] = nil return t",
+        b"return cjson.encode({a=1})",
+        b"return redis.sha1hex(ARGV[1] or '')",
+        b"x = 1",
+        b"return",
+    ]
+
+    def g_script(self) -> list[bytes]:
+        rng = self.rng
+        while True:
+            # any command whose reply depends on the data alone (no set order, no lex range over a
+            # skiplist), that does not block or change the connection
+            inner = self.plain()
+            name = inner[0].upper()
+            if name not in SCRIPT_EXCLUDED and name not in UNORDERED and not name.startswith((b"B", b"XREAD")):
+                break
+        script = rng.choice(self.SCRIPTS)
+        if rng.random() < 0.1:
+            numkeys = rng.choice([b"-1", b"x", b"99"])
+        else:
+            numkeys = b"0"
+        return [rng.choice([b"EVAL", b"EVAL", b"EVAL_RO"]), script, numkeys, *inner]
 
     # -- HyperLogLog ---------------------------------------------------------------------------------
     def g_hll(self) -> list[bytes]:

@@ -110,7 +110,7 @@ def pfadd(c: Any, argv: list[bytes]) -> Any:
 @command(
     "pfcount",
     -2,
-    flags="readonly",
+    flags="readonly may_replicate",
     keys=(1, -1, 1),
     group="hyperloglog",
     since="2.8.9",

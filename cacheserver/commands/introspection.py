@@ -53,7 +53,7 @@ def _container_acl(spec: CommandSpec) -> list[str]:
 
 
 def _flags(spec: CommandSpec) -> list[str]:
-    flags = list(spec.flags)
+    flags = [f for f in spec.flags if f != "may_replicate"]  # Redis hides it from COMMAND on purpose
     if spec.getkeys is not None and "movablekeys" not in flags:
         flags.append("movablekeys")
     return flags

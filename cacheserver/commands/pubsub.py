@@ -176,7 +176,7 @@ def sunsubscribe(c: Any, argv: list[bytes]) -> Raw:
 @command(
     "publish",
     3,
-    flags="pubsub loading stale fast",
+    flags="pubsub loading stale fast may_replicate",
     group="pubsub",
     since="2.0.0",
     summary="Send a message to a channel; returns how many subscribers received it.",
@@ -191,7 +191,7 @@ def publish(c: Any, argv: list[bytes]) -> int:
 @command(
     "spublish",
     3,
-    flags="pubsub loading stale fast",
+    flags="pubsub loading stale fast may_replicate",
     keys=(1, 1, 1),
     key_specs=[
         {

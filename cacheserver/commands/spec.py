@@ -87,6 +87,7 @@ class CommandSpec:
         "rejected_calls",
         "failed_calls",
         "is_write",
+        "script_write",
         "is_denyoom",
         "no_auth",
         "allowed_in_pubsub",
@@ -143,6 +144,9 @@ class CommandSpec:
         self.rejected_calls = 0
         self.failed_calls = 0
         self.is_write = WRITE in self.flags
+        # A script that may not write may not run these either (Redis's scriptVerifyWriteCommandAllow
+        # counts may_replicate commands, PFCOUNT and PUBLISH, as writes there).
+        self.script_write = self.is_write or MAY_REPLICATE in self.flags
         self.is_denyoom = DENYOOM in self.flags
         self.no_auth = NO_AUTH in self.flags
         self.no_multi = NO_MULTI in self.flags

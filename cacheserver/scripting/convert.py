@@ -177,10 +177,20 @@ def _clean(text: bytes) -> str:
     return text.decode("utf-8", "surrogateescape").replace("\r", " ").replace("\n", " ")
 
 
+class PassedOnError(CommandError):
+    """An error table that carries ``ignore_error_stats_update`` (a command's error a script caught with
+    redis.pcall): errorstats counted it when the command failed, so its reply does not count again."""
+
+    __slots__ = ()
+
+
 def _table_reply(t: Any, resp: int) -> Any:
     err = t[b"err"]
     if err.__class__ is bytes:
-        return error_from_text(err)
+        e = error_from_text(err)
+        if t[b"ignore_error_stats_update"]:
+            e.__class__ = PassedOnError
+        return e
     ok = t[b"ok"]
     if ok.__class__ is bytes:
         return _clean(ok)
@@ -211,6 +221,6 @@ def error_from_text(text: bytes) -> CommandError:
     """An error reply whose whole text (code included) is ``text``, as ``-%s``."""
     s = _clean(text)
     code, sep, rest = s.partition(" ")
-    if not sep:
+    if not sep or not code:  # no code, or a text that starts with a space: kept whole
         return CommandError(s, "")
     return CommandError(rest, code)

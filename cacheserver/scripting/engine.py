@@ -27,8 +27,9 @@ from cacheserver import errors
 from cacheserver.commands.spec import SKIP_SLOWLOG
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import ClientState
+from cacheserver.protocol.replies import Map, SetReply
 from cacheserver.scripting import libs
-from cacheserver.scripting.convert import ToLua, error_from_text, to_reply
+from cacheserver.scripting.convert import PassedOnError, ToLua, error_from_text, to_reply
 from cacheserver.scripting.prelude import INTERNAL_CHUNK, PRELUDE
 
 log = logging.getLogger("cacheserver")
@@ -126,9 +127,10 @@ class ScriptEngine:
         self.scripts: dict[bytes, Script] = {}
         self.registering: Any = None  # the library being loaded (functions.Library)
         self._client: ClientState | None = None
-        # redis.call's fast path: command name as a script wrote it -> (spec, arity, is_write), filled by
-        # the full path once a plain command passed its checks (names, not arguments: a bounded set).
-        self._fast: dict[bytes, tuple[Any, int, bool]] = {}
+        # redis.call's fast path: command name as a script wrote it -> (spec, arity, script_write,
+        # denyoom), filled by the full path once a plain command passed its checks (names, not
+        # arguments: a bounded set).
+        self._fast: dict[bytes, tuple[Any, int, bool, bool]] = {}
         self._eval_run = ScriptRun(None, "", True, False, [])
         # The texts of errors commands called by the current run replied (see ``_refused``).
         self._cmd_errors: set[bytes] = set()
@@ -340,11 +342,35 @@ class ScriptEngine:
         except (RecursionError, lua51.LuaError):  # Python's recursion limit, or Lua's in the copy
             self._cmd_errors.clear()
             raise CommandError("reached lua stack limit") from None
-        if reply.__class__ is CommandError:
+        cls = reply.__class__
+        if cls is CommandError or cls is PassedOnError:
             return self._passed_on(value[b"err"], reply, run)
         if self._cmd_errors:
             self._cmd_errors.clear()
+        if cls is list or cls is Map or cls is SetReply:
+            self._count_nested_errors(reply, run)
         return reply
+
+    def _count_nested_errors(self, reply: Any, run: ScriptRun) -> None:
+        """Error tables inside a table reply are error replies too: each counts in errorstats, and the
+        script's command one failed call, as Redis's call() sees error replies added. One a script
+        caught with redis.pcall was counted in errorstats when its command failed (PassedOnError):
+        Redis's afterErrorReply then adds a failed call to the script's command for each instead."""
+        found: list[CommandError] = []
+        _nested_errors(reply, found)
+        if not found:
+            return
+        count = self.server.count_error_reply
+        failed = counted = 0
+        for e in found:
+            if e.__class__ is PassedOnError:
+                failed += 1  # afterErrorReply without stats: the caller's failed_calls, each time
+            else:
+                count(e)
+                counted = 1
+        spec = self.server.table.lookup(run.argv[0]) if run.argv else None
+        if spec is not None:
+            spec.failed_calls += failed + counted
 
     def _error_result(self, e: Any, run: ScriptRun) -> CommandError:
         """A run that raised an error: its reply, with Redis's ``script: <sha>, on <source>:<line>.``"""
@@ -403,14 +429,15 @@ class ScriptEngine:
                 break
         else:
             argv = list(args)
-        if write:
+        if write:  # a write, or a may_replicate command (PFCOUNT, PUBLISH)
             if run.read_only:
                 self._reject(spec, _READONLY_ERROR)
                 raise ScriptError(_READONLY)
             if denyoom and run.oom and not run.wrote:
                 self._reject(spec, errors.OOM)
                 raise ScriptError(_OOM)
-            run.wrote = True
+            if spec.is_write:
+                run.wrote = True
         # Dispatcher.call inlined (the same stats and slow log): one frame less per redis.call.
         t0 = _perf_ns()
         try:
@@ -520,8 +547,8 @@ class ScriptEngine:
             return ScriptError(_NOSCRIPT)
         if spec.parent is None and spec.subcommands is None and len(self._fast) < 1024:
             # The name as the script spelled it: the facts redis.call's fast path checks next time.
-            self._fast[argv[0]] = (spec, spec.arity, spec.is_write, spec.is_denyoom)
-        if spec.is_write:
+            self._fast[argv[0]] = (spec, spec.arity, spec.script_write, spec.is_denyoom)
+        if spec.script_write:
             if run.read_only:
                 self._reject(spec, _READONLY_ERROR)
                 return ScriptError(_READONLY)
@@ -723,3 +750,19 @@ def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
                 raise CommandError(f"Unexpected flag in script shebang: {flag}")
             flags.add(flag)
     return frozenset(flags), body[nl:]
+
+
+def _nested_errors(reply: Any, found: list[CommandError]) -> None:
+    """Collect the error replies inside a converted table reply (arrays, maps and sets, any depth)."""
+    items = reply.pairs if reply.__class__ is Map else reply
+    for item in items:
+        if reply.__class__ is Map:
+            for part in item:
+                if isinstance(part, CommandError):
+                    found.append(part)
+                elif part.__class__ in (list, Map, SetReply):
+                    _nested_errors(part, found)
+        elif isinstance(item, CommandError):
+            found.append(item)
+        elif item.__class__ in (list, Map, SetReply):
+            _nested_errors(item, found)

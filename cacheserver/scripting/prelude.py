@@ -418,7 +418,7 @@ api.raw_copy = function(t)
       for k, x in raw_next, v do c[copy(k, true)] = copy(x, true) end
       return c
     end
-    for _, f in ipairs({'err', 'ok', 'double', 'big_number'}) do c[f] = raw_get(v, f) end
+    for _, f in ipairs({'err', 'ok', 'double', 'big_number', 'ignore_error_stats_update'}) do c[f] = raw_get(v, f) end
     c.map, c.set = copy(raw_get(v, 'map'), true), copy(raw_get(v, 'set'), true)
     local i = 1
     while true do

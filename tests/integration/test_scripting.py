@@ -929,3 +929,39 @@ def test_acl_check_cmd(raw, body, expected):
 def test_library_nesting_limits(raw, body, expected):
     # Deeply nested input meets each library's own limit and error text, not an internal error.
     assert raw.command("EVAL", body, "0") == expected
+
+
+def _error_stats(r) -> tuple[dict, int]:
+    stats = r.info("commandstats").get("cmdstat_eval", {})
+    return {k: v["count"] for k, v in r.info("errorstats").items()}, stats.get("failed_calls", 0)
+
+
+@pytest.mark.parametrize(
+    "script, errors, failed",
+    [
+        # errors inside a table reply are error replies: errorstats and one failed call
+        ("return {1, {err='ERR nested'}, {2, {err='DEEP x'}}}", {"errorstat_ERR": 1, "errorstat_DEEP": 1}, 1),
+        # a command's error caught by pcall was counted when it happened: a failed call each
+        ("redis.call('set', KEYS[1], 'x') return {redis.pcall('incr', KEYS[1]), redis.pcall('incr', KEYS[1])}",
+         {"errorstat_ERR": 2}, 2),
+        ("redis.call('set', KEYS[1], 'x') return {redis.pcall('incr', KEYS[1]), {err='OWN x'}}",
+         {"errorstat_ERR": 1, "errorstat_OWN": 1}, 2),
+        # an error text that starts with a space keeps it, and has an empty code
+        ("return {err=' lead'}", {"errorstat_": 1}, 1),
+    ],
+)
+def test_error_replies_inside_a_script_reply_count_as_redis_counts_them(r, script, errors, failed):
+    r.config_resetstat()
+    try:
+        r.eval(script, 1, "k")
+    except redis.ResponseError as e:
+        assert str(e) == " lead"
+    assert _error_stats(r) == (errors, failed)
+
+
+@pytest.mark.parametrize("call", ["redis.call('pfcount', 'h')", "redis.call('publish', 'ch', 'm')",
+                                  "redis.call('spublish', 'ch', 'm')"])
+def test_read_only_scripts_may_not_run_may_replicate_commands(r, call):
+    with pytest.raises(redis.ResponseError, match="^Write commands are not allowed from read-only scripts."):
+        r.eval_ro(f"return {call}", 0)
+    assert r.eval(f"return {call}", 0) == 0
