@@ -754,15 +754,9 @@ def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
 
 def _nested_errors(reply: Any, found: list[CommandError]) -> None:
     """Collect the error replies inside a converted table reply (arrays, maps and sets, any depth)."""
-    items = reply.pairs if reply.__class__ is Map else reply
+    items = [part for pair in reply.pairs for part in pair] if reply.__class__ is Map else reply
     for item in items:
-        if reply.__class__ is Map:
-            for part in item:
-                if isinstance(part, CommandError):
-                    found.append(part)
-                elif part.__class__ in (list, Map, SetReply):
-                    _nested_errors(part, found)
-        elif isinstance(item, CommandError):
+        if isinstance(item, CommandError):
             found.append(item)
         elif item.__class__ in (list, Map, SetReply):
             _nested_errors(item, found)
