@@ -15,6 +15,7 @@ line to search many seeds:
 from __future__ import annotations
 
 import random
+from collections import Counter
 import socket
 import sys
 from typing import Any
@@ -46,7 +47,9 @@ UNORDERED = {b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF", b"KEYS", b"HKEYS", b"H
 
 
 GROUPS = ("string", "string", "bits", "generic", "generic", "list", "list", "hash", "set", "zset", "zset", "stream",
-          "stream", "hll", "bulk", "blocking", "script", "multi")
+          "stream", "hll", "bulk", "blocking", "script", "scan", "multi")
+# Groups whose commands may run inside a transaction or a script (a whole SCAN iteration is many commands).
+PLAIN_GROUPS = tuple(g for g in GROUPS if g not in ("scan", "multi"))
 # Timeouts of blocking commands: a millisecond at most (the sequence waits out each one on an empty
 # key), or invalid; never 0, which would wait forever outside MULTI.
 BLOCK_TIMEOUTS = [b"0.001", b"0.001", b"0.0001", b"-1", b"x", b"-0.5", b"inf"]
@@ -112,7 +115,7 @@ class Generator:
                 plan.insert(1, [b"UNWATCH"])
             self.queued = plan[1:]
             return plan[0]
-        group = rng.choice(GROUPS if multi else GROUPS[:-1])
+        group = rng.choice(GROUPS if multi else PLAIN_GROUPS)
         if group == "multi":
             # A transaction of a few commands, sometimes with one that fails at queue time
             # (EXECABORT) or discarded instead of executed.
@@ -628,6 +631,24 @@ class Generator:
             numkeys = b"0"
         return [rng.choice([b"EVAL", b"EVAL", b"EVAL_RO"]), script, numkeys, *inner]
 
+    # -- whole SCAN, HSCAN, SSCAN and ZSCAN iterations -----------------------------------------------
+    def g_scan(self) -> list[bytes]:
+        rng = self.rng
+        name = rng.choice([b"SCAN", b"SCAN", b"HSCAN", b"SSCAN", b"ZSCAN"])
+        args = [SCAN, name] if name == b"SCAN" else [SCAN, name, self.key()]
+        if rng.random() < 0.05:
+            args.append(rng.choice([b"x", b"-1", b"18446744073709551616", b"00"]))  # a cursor to start from
+        if rng.random() < 0.5:
+            pool = [b"*", b"k*", b"{t}*", b"k[12]", b"*a"] if name == b"SCAN" else [b"*", b"f*", b"*1", b"e1*", b"m?", b"[a-m]*"]
+            args += [rng.choice([b"MATCH", b"match"]), rng.choice(pool)]
+        if rng.random() < 0.5:
+            args += [b"COUNT", rng.choice([b"1", b"3", b"10", b"1000", b"0", b"-1", b"x"])]
+        if name == b"SCAN" and rng.random() < 0.3:
+            args += [b"TYPE", rng.choice([b"string", b"hash", b"list", b"set", b"zset", b"stream", b"STRING", b"nosuch"])]
+        if rng.random() < 0.03:
+            args += rng.choice([[b"MATCH"], [b"NOSUCH", b"1"], [b"TYPE", b"string"]])
+        return args
+
     # -- HyperLogLog ---------------------------------------------------------------------------------
     def g_hll(self) -> list[bytes]:
         rng, k = self.rng, self.key()
@@ -733,9 +754,18 @@ def _order_undefined(args: list[bytes], ours: Conn, redis: Conn) -> bool:
     return False
 
 
-def _stats(conn: Conn) -> dict[str, str]:
+def _hits(conn: Conn) -> tuple[int, int]:
+    stats = conn.call([b"INFO", b"stats"])
+    fields = dict(line.split(":", 1) for line in (stats.decode() if isinstance(stats, bytes) else stats).splitlines()
+                  if ":" in line)
+    return int(fields["keyspace_hits"]), int(fields["keyspace_misses"])
+
+
+def _stats(conn: Conn, less: Counter | None = None) -> dict[str, str]:
     """The counters a command sequence decides: calls, rejected and failed calls per command, error
-    replies per prefix, keyspace hits and misses, keys per database (times left out)."""
+    replies per prefix, keyspace hits and misses, keys per database (times left out). ``less``: counts
+    to take off (``keyspace_hits``, ``keyspace_misses``, calls by ``cmdstat_<name>``)."""
+    less = less or Counter()
     out: dict[str, str] = {}
     for section in (b"commandstats", b"errorstats", b"keyspace"):
         text = conn.call([b"INFO", section])
@@ -745,6 +775,9 @@ def _stats(conn: Conn) -> dict[str, str]:
             name, _, value = line.partition(":")
             if name.startswith("cmdstat_"):
                 fields = dict(f.split("=") for f in value.split(","))
+                fields["calls"] = str(int(fields["calls"]) - less[name])
+                if fields["calls"] == fields["rejected_calls"] == fields["failed_calls"] == "0":
+                    continue  # only whole iterations' calls, which are taken off
                 value = ",".join(f"{k}={fields[k]}" for k in ("calls", "rejected_calls", "failed_calls"))
             elif name.startswith("db"):
                 value = ",".join(f for f in value.split(",") if not f.startswith("avg_ttl"))
@@ -753,7 +786,7 @@ def _stats(conn: Conn) -> dict[str, str]:
     for line in (stats.decode() if isinstance(stats, bytes) else stats).splitlines():
         if line.startswith(("keyspace_hits:", "keyspace_misses:")):
             name, _, value = line.partition(":")
-            out[name] = value
+            out[name] = str(int(value) - less[name])
     return out
 
 
@@ -794,6 +827,29 @@ class Listener:
 
 SYNC_CHANNEL = b"differential-sync"
 OTHER = b"@other"  # a command's first word: run it on a second client of each server
+SCAN = b"@scan"  # a command's first word: a whole iteration of the SCAN-family command that follows
+
+
+def scan_all(conn: Conn, args: list[bytes]) -> tuple[Any, int]:
+    """A whole iteration (``args``: the command and its key, then an optional cursor to start from, then
+    options) -> (the distinct elements seen, sorted, or the error; the number of calls made)."""
+    has_key = args[0].upper() != b"SCAN"
+    head, rest = args[: 1 + has_key], args[1 + has_key :]
+    cursor = b"0"
+    if rest and rest[0].upper() not in (b"MATCH", b"COUNT", b"TYPE"):
+        cursor, rest = rest[0], rest[1:]
+    pairs = args[0].upper() in (b"HSCAN", b"ZSCAN")
+    seen: set[Any] = set()
+    calls = 0
+    while True:
+        reply = errors_as_text(conn.call([*head, cursor, *rest]))
+        calls += 1
+        if isinstance(reply, tuple):
+            return reply, calls
+        cursor, elements = reply
+        seen.update(zip(elements[::2], elements[1::2], strict=True) if pairs else elements)
+        if cursor == b"0" or calls > 100_000:
+            return sorted(seen), calls
 # Encoding thresholds a sequence may run under (Redis's defaults first): small ones make small
 # containers convert, so OBJECT ENCODING and the conversions are compared too.
 THRESHOLDS = {
@@ -841,6 +897,7 @@ def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Liste
     history: list[bytes] = []
     queued: list[list[bytes]] | None = None  # the commands of an open MULTI
     others: tuple[Conn, Conn] | None = None  # second clients, opened when first needed
+    adjust: tuple[Counter, Counter] = (Counter(), Counter())  # the SCAN iterations' own counts, per server
     try:
         for _ in range(length):
             args = gen.command()
@@ -852,6 +909,26 @@ def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Liste
                 first, second = others
                 args = args[1:]
             name = args[0].upper()
+            if name == SCAN:
+                # The elements of a whole iteration are compared; how many calls it took is each
+                # server's own (its table sizes), and so are the calls and key lookups they count.
+                args = args[1:]
+                before = [_hits(conn) for conn in (ours, redis)]
+                (a, calls_a), (b, calls_b) = scan_all(ours, args), scan_all(redis, args)
+                delta = [tuple(x - y for x, y in zip(_hits(conn), was)) for conn, was in zip((ours, redis), before)]
+                if a == b and [d * calls_b for d in delta[0]] != [d * calls_a for d in delta[1]]:
+                    a, b = (a, delta[0], calls_a), (b, delta[1], calls_b)  # not the same lookup per call
+                for extra, d, calls in zip(adjust, delta, (calls_a, calls_b)):
+                    extra["keyspace_hits"] += d[0]
+                    extra["keyspace_misses"] += d[1]
+                    extra["cmdstat_" + args[0].decode().lower()] += calls
+                if a != b:
+                    tail = b"\n".join(history[-12:]).decode("latin-1")
+                    return f"seed {seed}, command {len(history)}:\n{tail}\n  ours:  {a!r}\n  redis: {b!r}"
+                if listeners is not None:
+                    for listener, conn in zip(listeners, (ours, redis), strict=True):
+                        listener.events(conn)  # none: a SCAN meets no expired key in these sequences
+                continue
             loose = queued is None and _order_undefined(args, first, second)
             a = normal(args, first.call(args), queued)
             b = normal(args, second.call(args), queued)
@@ -885,7 +962,7 @@ def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Liste
             if listeners is not None:
                 for listener, conn in zip(listeners, (ours, redis), strict=True):
                     listener.events(conn)
-        a, b = _stats(ours), _stats(redis)
+        a, b = (_stats(conn, extra) for conn, extra in zip((ours, redis), adjust, strict=True))
         if a != b:
             keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
             lines = "\n".join(f"  {k}: ours {a.get(k)} | redis {b.get(k)}" for k in keys)

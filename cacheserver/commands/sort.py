@@ -12,6 +12,7 @@ finds nothing. STORE writes a list (or deletes the destination when the result i
 from __future__ import annotations
 
 import math
+import sys
 from functools import cmp_to_key
 from typing import Any
 
@@ -23,33 +24,29 @@ from cacheserver.numbers import parse_ll
 from cacheserver.types.hash import Hash
 from cacheserver.types.list import List
 from cacheserver.types.set import Set
-from cacheserver.types.sorted_set import SortedSet
+from cacheserver.types.sorted_set import SortedSet, strtod_whole
 
 SCORE_NOT_DOUBLE = CommandError("One or more scores can't be converted into double")
 
 _SPACE = b" \t\n\r\x0b\x0c"
+_DBL_MIN = sys.float_info.min  # the smallest normal double: below it strtod reports ERANGE
 
 
 def _strtod_score(s: bytes) -> float | None:
-    """A BY value as SORT reads it: C ``strtod`` that must consume everything; None if it does not, if
-    the value is NaN or if it is out of range. Unlike argument parsing, blanks first and "" (0) pass."""
-    s = s.lstrip(_SPACE)
-    if not s:
-        return 0.0
-    body = s[1:] if s[:1] in (b"+", b"-") else s
-    low = body.lower()
-    if low in (b"inf", b"infinity"):
-        return -math.inf if s[:1] == b"-" else math.inf
-    if low.startswith(b"nan"):
+    """A BY value (or an element) as SORT reads it: ``strtod`` over the C string, which must consume it
+    all (``strtod_whole``), and Redis's ``errno == ERANGE`` check besides: a value that overflows to an
+    infinity or underflows to zero or a subnormal is refused, as is NaN."""
+    v = strtod_whole(s)
+    if v is None:
         return None
-    try:
-        v = float.fromhex(s.decode("ascii")) if low.startswith(b"0x") else float(s)
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        return None
-    if b"_" in s or math.isinf(v):
-        return None
-    if v == 0.0 and low.split(b"e", 1)[0].strip(b"0.x"):
-        return None  # underflow to zero: ERANGE
+    if v == 0.0 or not _DBL_MIN <= abs(v) < math.inf:
+        text = s.split(b"\0", 1)[0].lstrip(_SPACE).lstrip(b"+-").lower()
+        if math.isinf(v):
+            return v if text in (b"inf", b"infinity") else None
+        hexa = text.startswith(b"0x")
+        mantissa = text[2:].split(b"p", 1)[0] if hexa else text.split(b"e", 1)[0]
+        if v != 0.0 or mantissa.strip(b"0."):
+            return None  # a subnormal, or a zero that was not written as one
     return v
 
 

@@ -33,6 +33,29 @@ def test_numeric_and_alpha(raw, r):
     assert raw.command("SORT", "nan") == b"-ERR One or more scores can't be converted into double\r\n"
 
 
+@pytest.mark.parametrize(
+    "text, score",
+    [("1 ", None), ("  ", None), ("1e400", None), ("-1e400", None), ("1e-400", None), ("1e-310", None),
+     ("0x1p99999", None), ("0.000e-999", 0.0), ("-0", 0.0), ("1\x002", 1.0), ("Infinity", "inf"), ("nan", None)],
+)
+def test_scores_are_read_as_strtod_with_its_range_check(raw, r, text, score):
+    # Redis reads each score with strtod over the C string (so a NUL ends it) and refuses what
+    # strtod does not consume whole, what sets ERANGE (overflow, underflow, a subnormal) and NaN.
+    text = text.encode()
+    r.rpush("l", text, "0.5")
+    r.set("w_a", text)
+    r.rpush("byl", "a", "b")
+    r.set("w_b", "0.5")
+    if score is None:
+        error = b"-ERR One or more scores can't be converted into double\r\n"
+        assert raw.command("SORT", "l") == error
+        assert raw.command("SORT", "byl", "BY", "w_*") == error
+    else:
+        first = [text, b"0.5"] if score == "inf" or score > 0.5 else [b"0.5", text]
+        assert r.sort("l", desc=True) == first
+        assert r.sort("byl", by="w_*", desc=True) == ([b"a", b"b"] if first[0] == text else [b"b", b"a"])
+
+
 def test_by_and_get(raw, r):
     r.rpush("l", "a", "b", "c")
     r.mset({"w_a": "3", "w_b": "1", "w_c": "2", "o_a": "A", "o_b": "B"})
