@@ -1,66 +1,95 @@
-"""bit (LuaBitOp 1.0.2): 32-bit operations on Lua numbers."""
+"""bit (LuaBitOp 1.0.2, as Redis 7.0 ships it): 32-bit operations on Lua numbers.
+
+Every argument becomes 32 bits the way LuaBitOp makes it: ``lua_tonumber`` (numeric strings count, any
+other value reads as 0), plus 2^52+2^51 in double arithmetic, and the low 32 bits of the sum. That rounds
+fractions half to even and wraps larger integers, and makes NaN and the infinities 0. A result is the
+signed 32-bit value as a Lua number. An argument that is not a number is refused only when its bits are
+0 (LuaBitOp's ``b == 0 && !lua_isnumber`` test), which for a non-number is always.
+"""
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
-from cacheserver.scripting.libs.common import LuaError
+from cacheserver.scripting.libs.common import LuaError, lua_tonumber, lua_typename
+
+_TO_BITS = struct.Struct("<d").pack
+_FROM_BITS = struct.Struct("<Q").unpack
+_MAGIC = 6755399441055744.0  # 2^52 + 2^51: the sum's low 32 bits are the rounded integer
 
 
-def _tobit(x: Any) -> int:
-    if not isinstance(x, (int, float)) or isinstance(x, bool):
-        raise LuaError("bad argument #1 to 'tobit' (number expected)")
-    # LuaBitOp adds 2^52+2^51 to the double and keeps the low 32 bits: rounding, then wrapping.
-    n = int(round(x)) if isinstance(x, float) else x
-    n &= 0xFFFFFFFF
-    return n - (1 << 32) if n & 0x80000000 else n
+def _arg(name: str, args: tuple, i: int) -> int:
+    """Argument ``i`` (0-based) as unsigned 32 bits (LuaBitOp's ``barg``)."""
+    v = args[i] if i < len(args) else _NONE
+    n = lua_tonumber(v) if v is not _NONE else None
+    if n is None:
+        got = "no value" if v is _NONE else lua_typename(v)
+        raise LuaError(f"bad argument #{i + 1} to '{name}' (number expected, got {got})")
+    return _FROM_BITS(_TO_BITS(float(n) + _MAGIC))[0] & 0xFFFFFFFF
 
 
-def _bitop(fn: Any) -> Any:
-    def op(*args: Any) -> int:
-        if not args:
-            raise LuaError("bad argument #1 (number expected, got no value)")
-        acc = _tobit(args[0]) & 0xFFFFFFFF
-        for a in args[1:]:
-            acc = fn(acc, _tobit(a) & 0xFFFFFFFF)
-        return _tobit(acc)
-
-    return op
+_NONE = object()  # a missing argument (Lua's "none"), unlike an explicit nil (None)
 
 
-def _shift(fn: Any) -> Any:
-    def op(x: Any = None, n: Any = None) -> int:
-        return _tobit(fn(_tobit(x) & 0xFFFFFFFF, _tobit(n) & 31))
-
-    return op
+def _signed(b: int) -> int:
+    b &= 0xFFFFFFFF
+    return b - 0x100000000 if b & 0x80000000 else b
 
 
-def _tohex(x: Any = None, n: Any = 8) -> bytes:
-    v = _tobit(x) & 0xFFFFFFFF
-    n = _tobit(n)
-    digits = "0123456789abcdef"
+def tobit(*args: Any) -> int:
+    return _signed(_arg("tobit", args, 0))
+
+
+def bnot(*args: Any) -> int:
+    return _signed(~_arg("bnot", args, 0))
+
+
+def _fold(name: str, op: Any) -> Any:
+    def fold(*args: Any) -> int:
+        b = _arg(name, args, 0)
+        for i in range(len(args) - 1, 0, -1):  # LuaBitOp folds from the last argument down
+            b = op(b, _arg(name, args, i))
+        return _signed(b)
+
+    return fold
+
+
+def _shift(name: str, op: Any) -> Any:
+    def shift(*args: Any) -> int:
+        b = _arg(name, args, 0)
+        return _signed(op(b, _arg(name, args, 1) & 31))
+
+    return shift
+
+
+def bswap(*args: Any) -> int:
+    b = _arg("bswap", args, 0)
+    return _signed(int.from_bytes(b.to_bytes(4, "little"), "big"))
+
+
+def tohex(*args: Any) -> bytes:
+    b = _arg("tohex", args, 0)
+    n = 8 if len(args) < 2 else _signed(_arg("tohex", args, 1))  # nil is an argument, unlike none
+    digits = b"0123456789abcdef"
     if n < 0:
         n = -n
-        digits = digits.upper()
+        digits = b"0123456789ABCDEF"
     n = min(n, 8)
-    out = ""
-    for _ in range(n):
-        out = digits[v & 15] + out
-        v >>= 4
-    return out.encode()
+    return bytes(digits[(b >> (4 * (n - 1 - i))) & 15] for i in range(n))
 
 
 BIT = {
-    b"tobit": lambda x=None: _tobit(x),
-    b"bnot": lambda x=None: _tobit(~_tobit(x)),
-    b"band": _bitop(lambda a, b: a & b),
-    b"bor": _bitop(lambda a, b: a | b),
-    b"bxor": _bitop(lambda a, b: a ^ b),
-    b"lshift": _shift(lambda v, n: v << n),
-    b"rshift": _shift(lambda v, n: v >> n),
-    b"arshift": _shift(lambda v, n: (v - (1 << 32) if v & 0x80000000 else v) >> n),
-    b"rol": _shift(lambda v, n: (v << n) | (v >> (32 - n)) if n else v),
-    b"ror": _shift(lambda v, n: (v >> n) | (v << (32 - n)) if n else v),
-    b"bswap": lambda x=None: _tobit(int.from_bytes((_tobit(x) & 0xFFFFFFFF).to_bytes(4, "little"), "big")),
-    b"tohex": _tohex,
+    b"tobit": tobit,
+    b"bnot": bnot,
+    b"band": _fold("band", lambda a, b: a & b),
+    b"bor": _fold("bor", lambda a, b: a | b),
+    b"bxor": _fold("bxor", lambda a, b: a ^ b),
+    b"lshift": _shift("lshift", lambda b, n: b << n),
+    b"rshift": _shift("rshift", lambda b, n: b >> n),
+    b"arshift": _shift("arshift", lambda b, n: _signed(b) >> n),
+    b"rol": _shift("rol", lambda b, n: (b << n) | (b >> (32 - n))),
+    b"ror": _shift("ror", lambda b, n: (b >> n) | (b << (32 - n))),
+    b"bswap": bswap,
+    b"tohex": tohex,
 }

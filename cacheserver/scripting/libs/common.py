@@ -9,6 +9,8 @@ from typing import Any
 
 from lupa import lua51
 
+from cacheserver.types.sorted_set import strtod_whole
+
 lua_type = lua51.lua_type
 
 
@@ -42,3 +44,40 @@ def num_text(x: float) -> bytes:
     if math.isinf(x):
         return b"inf" if x > 0 else b"-inf"
     return b"%.14g" % x
+
+
+_LUA_SPACE = b" \t\n\r\x0b\x0c"
+
+
+def lua_tonumber(v: Any) -> int | float | None:
+    """Lua 5.1's ``lua_tonumber``: a number as it is; a string as ``luaO_str2d`` reads it (glibc's
+    strtod over the C string, so a NUL ends it, hex, ``inf`` and ``nan`` are read, blanks around are
+    allowed); None for anything else, as for a string that is not a number."""
+    cls = v.__class__
+    if cls is int or cls is float:
+        return v
+    if cls is not bytes:
+        return None
+    text = v.split(b"\0", 1)[0].strip(_LUA_SPACE)
+    if not text:
+        return None
+    unsigned = text[1:] if text[:1] in (b"+", b"-") else text
+    low = unsigned.lower()
+    payload = low[4:-1].replace(b"_", b"")
+    if low == b"nan" or (low.startswith(b"nan(") and low.endswith(b")") and (not payload or payload.isalnum())):
+        return math.nan
+    return strtod_whole(text)
+
+
+def lua_typename(v: Any) -> str:
+    """Lua's name for the type of a value that came from Lua (``luaL_typename``)."""
+    if v is None:
+        return "nil"
+    cls = v.__class__
+    if cls is bool:
+        return "boolean"
+    if cls is int or cls is float:
+        return "number"
+    if cls is bytes:
+        return "string"
+    return lua_type(v) or "userdata"
