@@ -15,9 +15,9 @@ line to search many seeds:
 from __future__ import annotations
 
 import random
-from collections import Counter
 import socket
 import sys
+from collections import Counter
 from typing import Any
 
 import hiredis
@@ -915,10 +915,11 @@ def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Liste
                 args = args[1:]
                 before = [_hits(conn) for conn in (ours, redis)]
                 (a, calls_a), (b, calls_b) = scan_all(ours, args), scan_all(redis, args)
-                delta = [tuple(x - y for x, y in zip(_hits(conn), was)) for conn, was in zip((ours, redis), before)]
+                delta = [tuple(x - y for x, y in zip(_hits(conn), was, strict=True))
+                         for conn, was in zip((ours, redis), before, strict=True)]
                 if a == b and [d * calls_b for d in delta[0]] != [d * calls_a for d in delta[1]]:
                     a, b = (a, delta[0], calls_a), (b, delta[1], calls_b)  # not the same lookup per call
-                for extra, d, calls in zip(adjust, delta, (calls_a, calls_b)):
+                for extra, d, calls in zip(adjust, delta, (calls_a, calls_b), strict=True):
                     extra["keyspace_hits"] += d[0]
                     extra["keyspace_misses"] += d[1]
                     extra["cmdstat_" + args[0].decode().lower()] += calls
