@@ -30,6 +30,7 @@ from cacheserver.network.client_state import ClientState
 from cacheserver.protocol.replies import Map, SetReply
 from cacheserver.scripting import libs
 from cacheserver.scripting.convert import PassedOnError, ToLua, error_from_text, to_reply
+from cacheserver.scripting.libs.mathrandom import LuaRandom
 from cacheserver.scripting.prelude import INTERNAL_CHUNK, PRELUDE
 
 log = logging.getLogger("cacheserver")
@@ -134,6 +135,7 @@ class ScriptEngine:
         self._eval_run = ScriptRun(None, "", True, False, [])
         # The texts of errors commands called by the current run replied (see ``_refused``).
         self._cmd_errors: set[bytes] = set()
+        self.random = LuaRandom()
         self._start_runtime()
 
     # -- the runtime ---------------------------------------------------------------------------------
@@ -156,6 +158,10 @@ class ScriptEngine:
             b"struct": libs.STRUCT,
             b"cmsgpack": libs.CMsgpack(lua).functions(),
         }
+        # Redis's math.random: one generator for the process, kept across runtimes (SCRIPT FLUSH).
+        lua_math = lua.globals()[b"math"]
+        lua_math[b"random"] = self.random.random
+        lua_math[b"randomseed"] = self.random.randomseed
         tables = {}
         for name, fns in lib_tables.items():
             tables[name] = lua.table_from(fns)

@@ -205,23 +205,35 @@ local function lua_error_value(e, level)
   return {err = msg}
 end
 
+-- A library function called straight from pcall or xpcall (C functions): its error has no line to
+-- name, and luaL_argerror finds no name for it either ("bad argument #1 to '?' (...)").
+local function unnamed_error(e)
+  e = lua_error_value(e, 0)
+  if type(e) == 'string' then e = (e:gsub("^bad argument (#%d+) to '[^']*'", "bad argument %1 to '?'", 1)) end
+  return e
+end
 -- Redis 7.0's pcall (luaRedisPcall): an error table caught comes back as its message string.
 local function pcall_result(ok, ...)
   if ok then return ok, ... end
   local e = ...
-  if type(e) == 'userdata' then e = lua_error_value(e, 0) end
+  if type(e) == 'userdata' then e = unnamed_error(e) end
   if type(e) == 'table' and type(e.err) == 'string' then e = e.err end
   return false, e
 end
+local function is_lua_function(f)
+  return type(f) == 'function' and dbg_getinfo(f, 'S').what ~= 'C'
+end
 base.pcall = function(f, ...)
-  if type(f) ~= 'function' or dbg_getinfo(f, 'S').what == 'C' then
-    -- Called straight from pcall, a C function: no line to name, as in Redis.
+  if not is_lua_function(f) then
     return pcall_result(pcall(f, ...))
   end
   local n, args = select('#', ...), {...}
   return pcall_result(xpcall(function() return f(unpack(args, 1, n)) end, function(e) return lua_error_value(e, 3) end))
 end
 base.xpcall = function(f, handler)
+  if not is_lua_function(f) then
+    return xpcall(f, function(e) return handler(type(e) == 'userdata' and unnamed_error(e) or e) end)
+  end
   return xpcall(f, function(e) return handler(lua_error_value(e, 3)) end)
 end
 
@@ -313,6 +325,8 @@ local function on_error(e)
   end
   return e
 end
+-- EVAL's globals show it under Redis's name (scripts can see and call it there).
+rawset(eval_base, '__redis__err__handler', on_error)
 
 -- The busy/kill check, every 100000 VM instructions (as Redis's luaMaskCountHook). The count hook stays
 -- set for the runtime's life: a count carried over from the previous run only makes the first check of

@@ -463,6 +463,11 @@ SANDBOX_CASES = [
         ),
         b"*4\r\n:1\r\n:2\r\n:1\r\n:5\r\n",
     ),
+    # EVAL's error handler is a global scripts can see and call
+    (
+        ("EVAL", "local t = __redis__err__handler(5) return {type(__redis__err__handler), t.err, t.source, t.line}", "0"),
+        b"*4\r\n$8\r\nfunction\r\n$5\r\nERR 5\r\n$12\r\n@user_script\r\n:1\r\n",
+    ),
 ]
 
 

@@ -98,3 +98,12 @@ def test_function_dump_restore_self_checks(server):
     with pytest.raises(CommandError, match="payload version or checksum"):
         reg.restore(eng, payload[:-1] + b"\x00", "APPEND")
     reg.flush()
+
+
+def test_math_random_starts_from_drand48_initial_state():
+    from cacheserver.scripting.libs.mathrandom import LuaRandom
+
+    rng = LuaRandom()
+    # Redis 7.0.15's first draws on a fresh server (its generator is never reseeded by EVAL or FCALL)
+    assert ["%.14g" % rng.random() for _ in range(4)] == [
+        "0.39646477363839", "0.84048536971234", "0.35333609737146", "0.44658343468168"]  # fmt: skip
