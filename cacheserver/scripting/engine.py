@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import select
 import time
@@ -30,6 +31,7 @@ from cacheserver.network.client_state import ClientState
 from cacheserver.protocol.replies import Map, SetReply
 from cacheserver.scripting import libs
 from cacheserver.scripting.convert import PassedOnError, ToLua, error_from_text, to_reply
+from cacheserver.scripting.libs.common import lua_tonumber, num_text
 from cacheserver.scripting.libs.mathrandom import LuaRandom
 from cacheserver.scripting.prelude import INTERNAL_CHUNK, PRELUDE
 
@@ -84,8 +86,21 @@ def _lua_arg(v: Any) -> bytes | None:
             return b"%d" % v
         return b"%.17g" % v
     if cls is float:
+        if v != v:
+            return b"-nan" if math.copysign(1.0, v) < 0 else b"nan"  # glibc's printf shows the sign
         return b"%.17g" % v
     return None
+
+
+def _c_int(v: Any) -> int:
+    """``int n = lua_tonumber(L, i)`` on x86-64: 0 for what is not a number, else the value truncated
+    toward zero; NaN and values out of a C int's range become INT_MIN."""
+    n = lua_tonumber(v)
+    if n is None:
+        return 0
+    if n != n or not -(2**31) - 1 < n < 2**31:
+        return -(2**31)
+    return int(n)
 
 
 class ScriptRun:
@@ -587,20 +602,26 @@ class ScriptEngine:
 
     def _set_repl(self, *args: Any) -> None:
         if len(args) != 1:
-            raise ScriptError(b"ERR redis.set_repl() requires one argument.")
-        v = args[0]
-        if v.__class__ not in (int, float) or v not in (0, 1, 2, 3):
+            raise ScriptError(b"ERR redis.set_repl() requires two arguments.")  # sic, Redis 7.0's text
+        if _c_int(args[0]) & ~3:
             raise ScriptError(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 
     def _log(self, *args: Any) -> None:
         if len(args) < 2:
             raise ScriptError(b"ERR redis.log() requires two arguments or more.")
-        level = args[0]
-        if level.__class__ not in (int, float):
+        if lua_tonumber(args[0]) is None:
             raise ScriptError(b"ERR First argument must be a number (log level).")
+        level = _c_int(args[0])
         if not 0 <= level <= 3:
             raise ScriptError(b"ERR Invalid debug level.")
-        text = " ".join((_lua_arg(a) or b"").decode("utf-8", "replace") for a in args[1:])
+        # lua_tolstring of each: numbers as Lua prints them, what is neither skipped (with no blank)
+        out = bytearray()
+        for j, a in enumerate(args[1:], 1):
+            if a.__class__ in (bytes, int, float):
+                if j != 1:
+                    out += b" "
+                out += a if a.__class__ is bytes else num_text(a)
+        text = out.decode("utf-8", "replace")
         if level >= 3:
             log.warning("%s", text)
         elif level == 2:
@@ -611,8 +632,8 @@ class ScriptEngine:
     def _setresp(self, *args: Any) -> None:
         if len(args) != 1:
             raise ScriptError(b"ERR redis.setresp() requires one argument.")
-        version = args[0]
-        if version not in (2, 3) or version.__class__ is bool:
+        version = _c_int(args[0])
+        if version not in (2, 3):
             raise ScriptError(b"ERR RESP version must be 2 or 3.")
         run = self.run
         if run is not None:

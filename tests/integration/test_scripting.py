@@ -970,3 +970,27 @@ def test_read_only_scripts_may_not_run_may_replicate_commands(r, call):
     with pytest.raises(redis.ResponseError, match="^Write commands are not allowed from read-only scripts."):
         r.eval_ro(f"return {call}", 0)
     assert r.eval(f"return {call}", 0) == 0
+
+
+@pytest.mark.parametrize(
+    "body, reply",
+    [
+        # the redis API reads its numbers as C ints from lua_tonumber: numeric strings and fractions pass
+        ("return redis.setresp('2')", b"$-1\r\n"),
+        ("return redis.setresp(3.9)", b"$-1\r\n"),
+        ("return redis.set_repl('x')", b"$-1\r\n"),  # not a number: 0, REPL_NONE
+        ("return redis.set_repl(2.5)", b"$-1\r\n"),
+        ("return redis.log('3', 'x')", b"$-1\r\n"),
+        ("return redis.log(-0.5, 'x', {}, 5)", b"$-1\r\n"),
+        ("return redis.call('echo', 0/0)", b"$4\r\n-nan\r\n"),  # %.17g of x86's default NaN
+        ("return redis.call('echo', -(0/0))", b"$3\r\nnan\r\n"),
+        ("return redis.setresp(2^32 + 3)", b"-ERR RESP version must be 2 or 3."),  # out of int range: INT_MIN
+        ("return redis.set_repl(2^32 + 1)", b"-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."),
+        ("return redis.set_repl()", b"-ERR redis.set_repl() requires two arguments."),
+        ("return redis.log({}, 'x')", b"-ERR First argument must be a number (log level)."),
+        ("return redis.log(2^32, 'x')", b"-ERR Invalid debug level."),
+        ("return redis.log(0/0, 'x')", b"-ERR Invalid debug level."),
+    ],
+)
+def test_redis_api_numbers_as_redis_reads_them(raw, body: str, reply: bytes) -> None:
+    assert raw.command("EVAL", body, "0").startswith(reply)
