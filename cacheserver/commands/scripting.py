@@ -184,7 +184,7 @@ def evalsha_ro(c: Any, argv: list[bytes]) -> Any:
 
 def _fcall(c: Any, argv: list[bytes], ro: bool) -> Any:
     eng = engine_of(c.server)
-    fn = c.server.functions.functions.get(argv[1])
+    fn = c.server.functions.functions.get(argv[1].lower())
     if fn is None:
         raise _FUNCTION_NOT_FOUND
     numkeys = _numkeys(argv, _BAD_NUMKEYS)
@@ -531,7 +531,7 @@ def function_list(c: Any, argv: list[bytes]) -> Any:
         i += 1
     out = []
     for lib in c.server.functions.libraries.values():
-        if pattern is not None and not stringmatch(pattern, lib.name):
+        if pattern is not None and not stringmatch(pattern, lib.name, nocase=True):
             continue
         fns = [
             Map([(b"name", f.name), (b"description", f.description), (b"flags", SetReply(f.flags))])

@@ -102,7 +102,7 @@ class FunctionRegistry:
 
     def __init__(self) -> None:
         self.libraries: dict[bytes, Library] = {}
-        self.functions: dict[bytes, Function] = {}
+        self.functions: dict[bytes, Function] = {}  # every library's, by lower-cased name
 
     def create(self, engine: Any, code: bytes) -> Library:
         """Parse the header, compile and run the library code; nothing is installed yet."""
@@ -161,20 +161,21 @@ class FunctionRegistry:
 
     def _install(self, lib: Library, old: Library | None) -> None:
         for fname in lib.functions:
-            existing = self.functions.get(fname)
+            existing = self.functions.get(fname.lower())
             if existing is not None and existing.library is not old:
                 raise CommandError(f"Function {fname.decode('utf-8', 'surrogateescape')} already exists")
         if old is not None:
             self.delete(old.name)
         self.libraries[lib.name] = lib
-        self.functions.update(lib.functions)
+        _add_functions(self.functions, lib)
 
     def delete(self, name: bytes) -> None:
         lib = self.libraries.pop(name, None)
         if lib is None:
             raise CommandError("Library not found")
         for fname in lib.functions:
-            self.functions.pop(fname, None)
+            if self.functions.get(fname.lower()) is lib.functions[fname]:
+                del self.functions[fname.lower()]
 
     def flush(self) -> None:
         self.libraries.clear()
@@ -219,13 +220,21 @@ class FunctionRegistry:
             merged_libs.pop(name, None)
         functions: dict[bytes, Function] = {}
         for lib in merged_libs.values():
-            functions.update(lib.functions)
+            _add_functions(functions, lib)
         for lib in staged.libraries.values():
             for fname in lib.functions:
-                if fname in functions:
+                if fname.lower() in functions:
                     raise CommandError(f"Function {fname.decode('utf-8', 'surrogateescape')} already exists")
         merged_libs.update(staged.libraries)
         for lib in staged.libraries.values():
-            functions.update(lib.functions)
+            _add_functions(functions, lib)
         self.libraries = merged_libs
         self.functions = functions
+
+
+def _add_functions(functions: dict[bytes, Function], lib: Library) -> None:
+    """Add a library's functions to the server's namespace, which (unlike a library's own table)
+    ignores case, as Redis's functions dictionary does: of two names that differ only in case in one
+    library, the first registered is the one FCALL finds."""
+    for fname, fn in lib.functions.items():
+        functions.setdefault(fname.lower(), fn)

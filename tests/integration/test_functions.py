@@ -413,3 +413,22 @@ def test_function_list_reply(raw):
     )
     assert raw.command("FCALL_RO", "only", "0") == b":1\r\n"
     raw.command("FUNCTION", "FLUSH")
+
+
+def test_function_names_ignore_case_library_names_do_not(raw):
+    raw.command("FUNCTION", "FLUSH")
+    assert raw.command("FUNCTION", "LOAD", "#!lua name=a\nredis.register_function('f1', function() return 'a' end)") == b"$1\r\na\r\n"
+    # a library name is its own, whatever the case; a function name is one for the whole server
+    assert raw.command("FUNCTION", "LOAD", "#!lua name=A\nredis.register_function('g1', function() return 'A' end)") == b"$1\r\nA\r\n"
+    assert raw.command("FUNCTION", "LOAD", "#!lua name=b\nredis.register_function('F1', function() return 'b' end)") == (
+        b"-ERR Function F1 already exists\r\n"
+    )
+    assert raw.command("FCALL", "F1", "0") == b"$1\r\na\r\n"
+    assert raw.command("FCALL_RO", "G1", "0") == b"-ERR Can not execute a script with write flag using *_ro command.\r\n"
+    # LIBRARYNAME matches without case
+    listed = raw.command("FUNCTION", "LIST", "LIBRARYNAME", "[A]")
+    assert listed.startswith(b"*2\r\n") and b"$1\r\na\r\n" in listed and b"$1\r\nA\r\n" in listed
+    assert raw.command("FUNCTION", "DELETE", "a") == b"+OK\r\n"
+    assert raw.command("FCALL", "f1", "0") == b"-ERR Function not found\r\n"
+    assert raw.command("FCALL", "G1", "0") == b"$1\r\nA\r\n"
+    raw.command("FUNCTION", "FLUSH")
