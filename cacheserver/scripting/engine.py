@@ -166,7 +166,7 @@ class ScriptEngine:
         self.lua = lua
         self.to_lua = ToLua(lua)
         null = lua.eval("newproxy()")
-        cjson = libs.CJson(lua, null)
+        cjson = self._cjson = libs.CJson(lua, null)
         lib_tables = {
             b"cjson": cjson.functions(),
             b"bit": libs.BIT,
@@ -210,6 +210,7 @@ class ScriptEngine:
     def reset(self) -> None:
         """SCRIPT FLUSH: a fresh runtime, as Redis recreates its Lua state (functions keep theirs)."""
         self.scripts.clear()
+        self._cjson.reset()  # cjson's settings belong to the Lua state Redis recreates
 
     def script_client(self, caller: Any) -> ClientState:
         sc = self._client
