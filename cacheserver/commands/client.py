@@ -160,7 +160,7 @@ def _filter_clients(c: Any, argv: list[bytes]) -> list[Any]:
         ids = set()
         for raw in argv[3:]:
             n = parse_ll(raw)
-            if n is None or n <= 0:
+            if n is None:  # any integer is an ID to look for: 0 or a negative one lists nothing
                 raise CommandError("Invalid client ID")
             ids.add(n)
         return [x for x in clients if x.id in ids]

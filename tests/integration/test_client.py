@@ -32,6 +32,7 @@ def test_errors(raw):
     assert raw.command("CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "maybe") == b"-ERR syntax error\r\n"
     assert raw.command("CLIENT", "LIST", "TYPE", "foo") == b"-ERR Unknown client type 'foo'\r\n"
     assert raw.command("CLIENT", "LIST", "ID", "x") == b"-ERR Invalid client ID\r\n"
+    assert raw.command("CLIENT", "LIST", "ID", "0", "-5") == b"$0\r\n\r\n"  # integers: IDs no client has
     assert raw.command("CLIENT", "LIST", "foo") == b"-ERR syntax error\r\n"
     assert raw.command("CLIENT", "REPLY", "maybe") == b"-ERR syntax error\r\n"
     assert raw.command("CLIENT", "PAUSE", "x") == b"-ERR timeout is not an integer or out of range\r\n"
