@@ -32,8 +32,18 @@ _BIG, _LITTLE = 0, 1
 _NATIVE = _LITTLE
 
 # Fixed sizes (optsize); ``c``, ``i`` and ``I`` read a number, everything else has size 0.
-_FIXED = {ord("B"): 1, ord("b"): 1, ord("H"): 2, ord("h"): 2, ord("L"): 8, ord("l"): 8, ord("T"): 8,
-          ord("f"): 4, ord("d"): 8, ord("x"): 1}
+_FIXED = {
+    ord("B"): 1,
+    ord("b"): 1,
+    ord("H"): 2,
+    ord("h"): 2,
+    ord("L"): 8,
+    ord("l"): 8,
+    ord("T"): 8,
+    ord("f"): 4,
+    ord("d"): 8,
+    ord("x"): 1,
+}
 _INTEGERS = frozenset(b"bBhHlLTiI")
 _C, _S, _X, _F, _D = ord("c"), ord("s"), ord("x"), ord("f"), ord("d")
 _DIGITS = frozenset(b"0123456789")
