@@ -15,7 +15,13 @@ lua_type = lua51.lua_type
 
 
 class LuaError(Exception):
-    """Raised by a library function: the prelude's wrapper turns it into a Lua ``error(message)``."""
+    """Raised by a library function: the prelude's wrapper turns it into a Lua ``error(message)``,
+    positioned at the script's line as luaL_error does; ``positioned=False`` for an error that Lua's
+    core raises inside a C function (lua_settable's "table index is nil"), which names no line."""
+
+    def __init__(self, message: str, positioned: bool = True) -> None:
+        super().__init__(message)
+        self.positioned = positioned
 
 
 def deep(fn: Any) -> Any:
@@ -36,9 +42,8 @@ def deep(fn: Any) -> Any:
 
 
 def num_text(x: float) -> bytes:
-    """A Lua number as Lua 5.1 prints it (``%.14g``)."""
-    if isinstance(x, int):
-        return b"%d" % x
+    """A Lua number as Lua 5.1 prints it (``%.14g``: 2^53 is 9.007199254741e+15); lupa hands integral
+    values over as ``int``, which prints the same way through ``%g``."""
     if x != x:
         return b"nan" if math.copysign(1.0, x) > 0 else b"-nan"
     if math.isinf(x):
