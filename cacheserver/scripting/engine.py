@@ -741,12 +741,13 @@ class ScriptError(Exception):
         self.positioned = positioned
 
 
-def _error_text(e: Any) -> tuple[bytes, bool]:
+def _error_text(e: Any) -> tuple[bytes, bool | bytes]:
     """What the prelude's error handler makes of an exception raised by our Python side."""
     if isinstance(e, ScriptError):
         return e.message, e.positioned
     if isinstance(e, libs.LuaError):
-        return str(e).encode("utf-8", "surrogateescape"), True
+        # "plain": a string error without the script's line (see LuaError)
+        return str(e).encode("utf-8", "surrogateescape"), True if e.positioned else b"plain"
     log.error("internal error in a scripting callback: %r", e)
     return b"ERR internal error", False
 

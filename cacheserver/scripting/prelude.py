@@ -195,6 +195,7 @@ end
 local function lua_error_value(e, level)
   if type(e) ~= 'userdata' then return e end
   local msg, positioned = py_error(e)
+  if positioned == 'plain' then return msg end
   if positioned then
     local info = level > 0 and dbg_getinfo(level + 1, 'Sl')
     if info and info.what ~= 'C' and info.source ~= INTERNAL and info.currentline > 0 then
