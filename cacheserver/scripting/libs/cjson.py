@@ -130,8 +130,18 @@ def _check_integer(args: tuple, i: int, fname: str) -> int:
 
 
 class _Config:
-    __slots__ = ("sparse_convert", "sparse_ratio", "sparse_safe", "encode_max_depth", "decode_max_depth",
-                 "encode_invalid", "decode_invalid", "keep_buffer", "precision", "number_fmt")
+    __slots__ = (
+        "sparse_convert",
+        "sparse_ratio",
+        "sparse_safe",
+        "encode_max_depth",
+        "decode_max_depth",
+        "encode_invalid",
+        "decode_invalid",
+        "keep_buffer",
+        "precision",
+        "number_fmt",
+    )
 
     def __init__(self) -> None:
         self.sparse_convert = 0
@@ -245,12 +255,16 @@ class CJson:
 
     def encode_max_depth(self, *args: Any) -> int:
         args = self._arg_init(args, 1, "encode_max_depth")
-        self.cfg.encode_max_depth = self._integer_option(args, 1, self.cfg.encode_max_depth, 1, _INT_MAX, "encode_max_depth")
+        self.cfg.encode_max_depth = self._integer_option(
+            args, 1, self.cfg.encode_max_depth, 1, _INT_MAX, "encode_max_depth"
+        )
         return self.cfg.encode_max_depth
 
     def decode_max_depth(self, *args: Any) -> int:
         args = self._arg_init(args, 1, "decode_max_depth")
-        self.cfg.decode_max_depth = self._integer_option(args, 1, self.cfg.decode_max_depth, 1, _INT_MAX, "decode_max_depth")
+        self.cfg.decode_max_depth = self._integer_option(
+            args, 1, self.cfg.decode_max_depth, 1, _INT_MAX, "decode_max_depth"
+        )
         return self.cfg.decode_max_depth
 
     def encode_number_precision(self, *args: Any) -> int:
@@ -268,12 +282,16 @@ class CJson:
 
     def encode_invalid_numbers(self, *args: Any) -> Any:
         args = self._arg_init(args, 1, "encode_invalid_numbers")
-        self.cfg.encode_invalid = self._enum_option(args, 1, self.cfg.encode_invalid, _INVALID_OPTIONS, "encode_invalid_numbers")
+        self.cfg.encode_invalid = self._enum_option(
+            args, 1, self.cfg.encode_invalid, _INVALID_OPTIONS, "encode_invalid_numbers"
+        )
         return self._enum_result(self.cfg.encode_invalid, _INVALID_OPTIONS)
 
     def decode_invalid_numbers(self, *args: Any) -> Any:
         args = self._arg_init(args, 1, "decode_invalid_numbers")
-        self.cfg.decode_invalid = self._enum_option(args, 1, self.cfg.decode_invalid, _BOOL_OPTIONS, "decode_invalid_numbers")
+        self.cfg.decode_invalid = self._enum_option(
+            args, 1, self.cfg.decode_invalid, _BOOL_OPTIONS, "decode_invalid_numbers"
+        )
         return self._enum_result(self.cfg.decode_invalid, _BOOL_OPTIONS)
 
     # -- encoding --------------------------------------------------------------------------------------
@@ -408,15 +426,26 @@ class CJson:
 
 # Token kinds, named as lua_cjson's errors name them.
 T_OBJ_BEGIN, T_OBJ_END, T_ARR_BEGIN, T_ARR_END, T_STRING, T_NUMBER, T_BOOLEAN, T_NULL, T_COLON, T_COMMA, T_END = (
-    "T_OBJ_BEGIN", "T_OBJ_END", "T_ARR_BEGIN", "T_ARR_END", "T_STRING", "T_NUMBER", "T_BOOLEAN", "T_NULL",
-    "T_COLON", "T_COMMA", "T_END",
+    "T_OBJ_BEGIN",
+    "T_OBJ_END",
+    "T_ARR_BEGIN",
+    "T_ARR_END",
+    "T_STRING",
+    "T_NUMBER",
+    "T_BOOLEAN",
+    "T_NULL",
+    "T_COLON",
+    "T_COMMA",
+    "T_END",
 )
 _SINGLE = {0x7B: T_OBJ_BEGIN, 0x7D: T_OBJ_END, 0x5B: T_ARR_BEGIN, 0x5D: T_ARR_END, 0x2C: T_COMMA, 0x3A: T_COLON}
 _WHITESPACE = b" \t\n\r"
-_UNKNOWN = frozenset(b"fiInNt\"+-0123456789")
+_UNKNOWN = frozenset(b'fiInNt"+-0123456789')
 _ESCAPE_CHARS = {0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 8, 0x74: 9, 0x6E: 10, 0x66: 12, 0x72: 13}
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _STRING_STOP = re.compile(rb'["\\\x00]')
+
+
 class _Parser:
     """lua_cjson's tokenizer and recursive parser over the text with a NUL after it (the C code reads
     a NUL-terminated string: an embedded NUL ends the text)."""

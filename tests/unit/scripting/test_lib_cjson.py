@@ -25,7 +25,9 @@ def run(server):
     def run(body: str):
         sha, script = eng.create_script(body.encode("latin-1"))
         try:
-            return eng.run_script(c, script.function, sha.decode(), 0, False, True, [b"eval", body.encode("latin-1"), b"0"])
+            return eng.run_script(
+                c, script.function, sha.decode(), 0, False, True, [b"eval", body.encode("latin-1"), b"0"]
+            )
         except CommandError as e:
             return e
 
@@ -45,7 +47,9 @@ def test_numbers_are_written_with_14_digits(run):
         b"[9.007199254741e+15,1e+16,9.2233720368548e+18,4.9406564584125e-324,-0.33333333333333,100,1e+300]"
     )
     assert run("return cjson.encode({[2^53] = 1})") == b'{"9.007199254741e+15":1}'
-    assert error(run, "return cjson.encode({1, 0/0})") == "user_script:1: Cannot serialise number: must not be NaN or Inf"
+    assert (
+        error(run, "return cjson.encode({1, 0/0})") == "user_script:1: Cannot serialise number: must not be NaN or Inf"
+    )
 
 
 def test_minus_zero_keeps_its_sign_inside_tables(run):
@@ -65,8 +69,11 @@ def test_array_detection(run):
     assert run("return cjson.encode({[10] = 1})") == b"[" + b"null," * 9 + b"1]"
     assert run("return cjson.encode({1, 2, nil, 4})") == b"[1,2,null,4]"
     assert run("return cjson.encode({})") == b"{}"
-    for body in ("return cjson.encode({[11] = 1})", "return cjson.encode({[2^31 - 1] = 1})",
-                 "return cjson.encode({[1] = 1, [2] = 2, [4] = 4, [20] = 1})"):
+    for body in (
+        "return cjson.encode({[11] = 1})",
+        "return cjson.encode({[2^31 - 1] = 1})",
+        "return cjson.encode({[1] = 1, [2] = 2, [4] = 4, [20] = 1})",
+    ):
         assert error(run, body) == "user_script:1: Cannot serialise table: excessively sparse array"
 
 
@@ -77,7 +84,10 @@ def test_encode_errors_name_the_type(run):
     assert error(run, "return cjson.encode({[{}] = 1})") == (
         "user_script:1: Cannot serialise table: table key must be a number or string"
     )
-    assert error(run, "return cjson.encode(cjson.encode)") == "user_script:1: Cannot serialise function: type not supported"
+    assert (
+        error(run, "return cjson.encode(cjson.encode)")
+        == "user_script:1: Cannot serialise function: type not supported"
+    )
     assert error(run, "return cjson.encode({coroutine.create(function() end)})") == (
         "user_script:1: Cannot serialise thread: type not supported"
     )
@@ -141,9 +151,17 @@ def test_decode_errors(run, text, message):
 
 def test_decode_argument_errors(run):
     assert error(run, "return cjson.decode()") == "user_script:1: bad argument #1 to 'decode' (expected 1 argument)"
-    assert error(run, "return cjson.decode('1', 2)") == "user_script:1: bad argument #1 to 'decode' (expected 1 argument)"
-    assert error(run, "return cjson.decode(nil)") == "user_script:1: bad argument #1 to 'decode' (string expected, got nil)"
-    assert error(run, "return cjson.decode({})") == "user_script:1: bad argument #1 to 'decode' (string expected, got table)"
+    assert (
+        error(run, "return cjson.decode('1', 2)") == "user_script:1: bad argument #1 to 'decode' (expected 1 argument)"
+    )
+    assert (
+        error(run, "return cjson.decode(nil)")
+        == "user_script:1: bad argument #1 to 'decode' (string expected, got nil)"
+    )
+    assert (
+        error(run, "return cjson.decode({})")
+        == "user_script:1: bad argument #1 to 'decode' (string expected, got table)"
+    )
 
 
 def test_depth_limits(run):
@@ -191,29 +209,55 @@ def test_settings_functions(run):
     assert run("return cjson.encode_invalid_numbers('null')") == b"null"
     assert run("return cjson.encode({1/0, [1/0] = 1})") == b'{"1":null,"null":1}'
     assert run("return cjson.decode_invalid_numbers(false)") is None
-    assert error(run, "return cjson.decode('0x10')") == "user_script:1: Expected value but found invalid number at character 1"
-    assert error(run, "return cjson.decode('Infinity')") == "user_script:1: Expected value but found invalid token at character 1"
+    assert (
+        error(run, "return cjson.decode('0x10')")
+        == "user_script:1: Expected value but found invalid number at character 1"
+    )
+    assert (
+        error(run, "return cjson.decode('Infinity')")
+        == "user_script:1: Expected value but found invalid token at character 1"
+    )
     assert run("return cjson.encode_keep_buffer('off')") is None
     assert run("return cjson.encode_max_depth(2^32 + 5)") == 5
     assert run("return cjson.encode_max_depth(2.9)") == 2
     assert run("return {cjson._NAME, cjson._VERSION}") == [b"cjson", b"2.1.0"]
-    assert run("local c = cjson.new() c.encode_max_depth(1) return {c.encode_max_depth(), cjson.encode_max_depth()}") == [1, 2]
+    assert run(
+        "local c = cjson.new() c.encode_max_depth(1) return {c.encode_max_depth(), cjson.encode_max_depth()}"
+    ) == [1, 2]
 
 
 @pytest.mark.parametrize(
     "call,message",
     [
-        ("cjson.encode_max_depth(0)", "bad argument #1 to 'encode_max_depth' (expected integer between 1 and 2147483647)"),
+        (
+            "cjson.encode_max_depth(0)",
+            "bad argument #1 to 'encode_max_depth' (expected integer between 1 and 2147483647)",
+        ),
         ("cjson.encode_max_depth('x')", "bad argument #1 to 'encode_max_depth' (number expected, got string)"),
         ("cjson.encode_max_depth(1, 2)", "bad argument #2 to 'encode_max_depth' (found too many arguments)"),
-        ("cjson.decode_max_depth(2^40)", "bad argument #1 to 'decode_max_depth' (expected integer between 1 and 2147483647)"),
-        ("cjson.encode_number_precision(15)", "bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14)"),
+        (
+            "cjson.decode_max_depth(2^40)",
+            "bad argument #1 to 'decode_max_depth' (expected integer between 1 and 2147483647)",
+        ),
+        (
+            "cjson.encode_number_precision(15)",
+            "bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14)",
+        ),
         ("cjson.encode_invalid_numbers('bad')", "bad argument #1 to 'encode_invalid_numbers' (invalid option 'bad')"),
         ("cjson.encode_invalid_numbers(1)", "bad argument #1 to 'encode_invalid_numbers' (invalid option '1')"),
         ("cjson.encode_keep_buffer({})", "bad argument #1 to 'encode_keep_buffer' (string expected, got table)"),
-        ("cjson.encode_sparse_array(false, 2, 10, 1)", "bad argument #4 to 'encode_sparse_array' (found too many arguments)"),
-        ("cjson.encode_sparse_array(false, 'x')", "bad argument #2 to 'encode_sparse_array' (number expected, got string)"),
-        ("cjson.encode_sparse_array(true, -1)", "bad argument #1 to 'encode_sparse_array' (expected integer between 0 and 2147483647)"),
+        (
+            "cjson.encode_sparse_array(false, 2, 10, 1)",
+            "bad argument #4 to 'encode_sparse_array' (found too many arguments)",
+        ),
+        (
+            "cjson.encode_sparse_array(false, 'x')",
+            "bad argument #2 to 'encode_sparse_array' (number expected, got string)",
+        ),
+        (
+            "cjson.encode_sparse_array(true, -1)",
+            "bad argument #1 to 'encode_sparse_array' (expected integer between 0 and 2147483647)",
+        ),
     ],
 )
 def test_settings_argument_errors(run, call, message):
