@@ -170,7 +170,7 @@ def test_errors_outside_pcall(run) -> None:
     assert isinstance(reply, CommandError)
     assert reply.text.startswith("ERR table index is nil script: ")
     reply = run("return cmsgpack.pack()")
-    assert str(reply).startswith(
+    assert reply.text.startswith(
         "ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: "
     )
 
