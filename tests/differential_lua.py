@@ -69,8 +69,11 @@ class LuaLibGenerator:
         self.rng = rng
 
     # -- Lua values ----------------------------------------------------------------------------------
-    def number(self) -> str:
-        return self.rng.choice(NUMBERS)
+    def number(self, top: bool = True) -> str:
+        """A number literal; ``top``: one passed straight to a library function, never ``-0`` (lupa
+        hands -0 to Python as the integer 0: inside a table the sign is recovered, here it cannot be)."""
+        n = self.rng.choice(NUMBERS)
+        return "0" if top and n == "-0" else n
 
     def string(self) -> str:
         return self.rng.choice(STRINGS)
@@ -79,7 +82,7 @@ class LuaLibGenerator:
         rng = self.rng
         c = rng.randrange(10)
         if c <= 2:
-            return self.number()
+            return self.number(top=depth == 0)
         if c <= 4:
             return self.string()
         if c == 5:

@@ -6,14 +6,18 @@ expiry with absolute deadlines, lists, hashes, sets, sorted sets, streams with c
 HyperLogLog, SORT, big containers crossing the encoding thresholds (under Redis's default thresholds or
 small ones), and MULTI/EXEC around them; the keyspace notifications of each command (RESP2 cases) and
 the statistics the sequence decides (commandstats, errorstats, hits and misses, keys per database) are
-compared too. The first difference fails the case with the last commands before it. More seeds from the command line:
+compared too. The first difference fails the case with the last commands before it. The Lua libraries (cjson,
+cmsgpack, bit, struct) are compared through random scripts of their own (``differential_lua.py``). More seeds from the command line:
 ``python tests/differential.py --seeds 500``.
 """
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from differential import Conn, Listener, config_differences, run
+from differential import Conn, Listener, config_differences, errors_as_text, run
+from differential_lua import DUMP, LuaLibGenerator
 
 SEEDS_PER_CASE = 10
 
@@ -46,3 +50,23 @@ def test_config_set_parses_as_redis_does(cacheserver_thread, redis_process) -> N
     finally:
         ours.close()
         redis.close()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lua_libraries_as_redis_has_them(cacheserver_thread, redis_process, seed: int) -> None:
+    # Random calls of cjson, cmsgpack, bit and struct under pcall (tests/differential_lua.py): every
+    # value and every error text as Redis's C libraries give them.
+    ours = Conn("127.0.0.1", cacheserver_thread.port)
+    redis = Conn(redis_process.host, redis_process.port)
+    gen = LuaLibGenerator(random.Random(seed))
+    differences = []
+    try:
+        for _ in range(1000):
+            call = [b"EVAL", gen.script(), b"0"]
+            a, b = errors_as_text(ours.call(call)), errors_as_text(redis.call(call))
+            if a != b:
+                differences.append((call[1][len(DUMP) :], a, b))
+    finally:
+        ours.close()
+        redis.close()
+    assert differences == []
