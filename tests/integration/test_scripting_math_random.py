@@ -60,3 +60,20 @@ def test_errors(raw, body: str, message: str) -> None:
 )
 def test_library_errors_under_pcall(r, body: str, value: bytes) -> None:
     assert r.eval(body, 0) == value
+
+
+@pytest.mark.parametrize(
+    "body, value",
+    [
+        # math.randomseed returns no value at all: not even a nil
+        ("return select('#', math.randomseed(3))", 0),
+        ("return #{'x', math.randomseed(3)}", 1),
+        ("return select('#', pcall(math.randomseed, 3))", 1),
+        (
+            "local ok, v = pcall(function() return tostring(math.randomseed(3)) end) return {tostring(ok), v}",
+            [b"false", b"user_script:1: bad argument #1 to 'tostring' (value expected)"],
+        ),
+    ],
+)
+def test_randomseed_returns_nothing(r, body: str, value) -> None:
+    assert r.eval(body, 0) == value

@@ -57,8 +57,9 @@ class LuaRandom:
             return math.floor(r * width) + low
         raise LuaError("wrong number of arguments")
 
-    def randomseed(self, *args: Any) -> None:
+    def randomseed(self, *args: Any) -> tuple:
         if not args:
             raise LuaError("bad argument #1 to 'randomseed' (number expected, got no value)")
         seed = _checkint(args, 0, "randomseed")
         self.state = ((seed & 0xFFFFFFFF) << 16) | 0x330E
+        return ()  # no results, as the C function (lupa unpacks a returned tuple; None would be one nil)
