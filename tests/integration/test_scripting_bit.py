@@ -72,3 +72,21 @@ def test_tohex(raw, expr: str, text: bytes) -> None:
 def test_argument_errors(raw, expr: str, message: str) -> None:
     text = f"user_script:1: {message}".encode()
     assert _eval(raw, expr) == b"*2\r\n$5\r\nfalse\r\n$%d\r\n%b\r\n" % (len(text), text)
+
+
+@pytest.mark.parametrize(
+    "expr, value",
+    [
+        # glibc's strtod puts nan(n)'s n in the NaN's mantissa, and LuaBitOp takes the low 32 bits of it
+        ("bit.tobit('nan(123)')", 123),
+        ("bit.tobit('-NaN(0x7fffffff)')", 2147483647),
+        ("bit.tobit(' nan(017) ')", 15),  # strtoull's base 0: octal
+        ("bit.tobit('nan(99999999999999999999)')", -1),  # overflow: ULLONG_MAX
+        ("bit.tobit('nan(08)')", 0),  # n not read in full: no payload
+        ("bit.tobit('nan(1_2)')", 0),
+        ("bit.tobit('nan(0x)')", 0),
+        ("bit.bor('nan(5)', 'nan(0x10)')", 21),
+    ],
+)
+def test_nan_payload_of_numeric_strings(raw, expr: str, value: int) -> None:
+    assert _eval(raw, expr) == b"*2\r\n$4\r\ntrue\r\n:%d\r\n" % value

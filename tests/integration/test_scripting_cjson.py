@@ -323,3 +323,14 @@ def test_keep_buffer_and_new(fresh):
     # cjson.new: a module table with settings of its own
     body = "local c = cjson.new() c.encode_max_depth(1) return {c.encode_max_depth(), cjson.encode_max_depth(), c.encode({1}), select(2, pcall(c.encode, {{1}}))}"
     assert fresh.eval(body, 0) == [1, 1000, b"[1]", b"Cannot serialise, excessive nesting (2)"]
+
+
+def test_decoded_nan_keeps_its_payload(fresh):
+    # glibc's strtod reads nan(n) with n in the mantissa; cmsgpack shows every bit of the double
+    assert fresh.eval("return cmsgpack.pack(cjson.decode('[nan(0x55), -nan(7), nan(x1), -nan]'))", 0) == (
+        b"\x94\xcb\x7f\xf8\x00\x00\x00\x00\x00\x55\xcb\xff\xf8\x00\x00\x00\x00\x00\x07"
+        b"\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00\xcb\xff\xf8\x00\x00\x00\x00\x00\x00"
+    )
+    assert fresh.eval("return struct.pack('>d', cjson.decode('nan(99999999999999999999999)'))", 0) == (
+        b"\x7f\xff\xff\xff\xff\xff\xff\xff"
+    )

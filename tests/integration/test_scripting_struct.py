@@ -188,6 +188,13 @@ CASES = [
         "dump(select('#', struct.unpack(string.rep('b', 7997), string.rep('a', 8000), 1)))",
         b'false "stack overflow (too many results)"',
     ),
+    # a numeric string nan(n) is a NaN whose mantissa holds n (glibc's strtod)
+    ("hex(struct.pack('d', 'nan(123)'))", b'true "7b0000000000f87f"'),
+    ("hex(struct.pack('d', '-nan(123)'))", b'true "7b0000000000f8ff"'),
+    ("hex(struct.pack('d', 'nan(0xfffffffffffff)'))", b'true "ffffffffffffff7f"'),  # the quiet bit stays
+    ("hex(struct.pack('d', 'nan(0X1F)'))", b'true "1f0000000000f87f"'),
+    ("hex(struct.pack('d', 'nan(abc)'))", b'true "000000000000f87f"'),
+    ("hex(struct.pack('f', 'nan(0x4000000000000)'))", b'true "0000e07f"'),
     (
         "dump(select('#', struct.unpack(string.rep('b', 7997)..'x', string.rep('\\0', 8000))))",
         b'false "stack overflow (too many results)"',

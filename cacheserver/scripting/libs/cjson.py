@@ -15,7 +15,7 @@ import re
 import sys
 from typing import Any
 
-from cacheserver.scripting.libs.common import LuaError, lua_type
+from cacheserver.scripting.libs.common import LuaError, lua_type, strtod_nan
 
 _INT_MIN = -(2**31)
 _INT_MAX = 2**31 - 1
@@ -99,7 +99,7 @@ def _strtod_value(text: bytes) -> float:
     neg = text[:1] == b"-"
     low = body.lower()
     if low.startswith(b"nan"):
-        v = math.nan
+        v = strtod_nan(body)
     elif low.startswith(b"inf"):
         v = math.inf
     elif low.startswith(b"0x"):

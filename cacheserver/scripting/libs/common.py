@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import struct
 import sys
 from typing import Any
 
@@ -12,6 +14,8 @@ from lupa import lua51
 from cacheserver.types.sorted_set import strtod_whole
 
 lua_type = lua51.lua_type
+_TO_BITS = struct.Struct("<Q").pack
+_FROM_BITS = struct.Struct("<d").unpack
 
 
 class LuaError(Exception):
@@ -52,6 +56,24 @@ def num_text(x: float) -> bytes:
 
 
 _LUA_SPACE = b" \t\n\r\x0b\x0c"
+_QUIET_NAN = 0x7FF8000000000000
+_PAYLOAD_MASK = (1 << 51) - 1  # the mantissa below the quiet bit
+_NAN_BASE = re.compile(rb"0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*)")
+
+
+def strtod_nan(token: bytes) -> float:
+    """The NaN glibc's strtod reads from ``nan`` or ``nan(chars)`` (no sign; the caller negates): a
+    ``chars`` that strtoull (base 0: decimal, 0x hex, 0 octal) reads in full is put in the mantissa
+    below the quiet bit, so ``nan(123)`` has payload 123; any other ``chars`` leaves the plain NaN."""
+    mant = 0
+    if token.endswith(b")") and b"(" in token:
+        chars = token[token.index(b"(") + 1 : -1]
+        m = _NAN_BASE.match(chars)
+        if m is not None and m.end() == len(chars):
+            hexa, octal, dec = m.groups()
+            mant = int(hexa, 16) if hexa else int(octal, 8) if octal else int(dec)
+            mant = min(mant, (1 << 64) - 1)  # strtoull's overflow: ULLONG_MAX
+    return _FROM_BITS(_TO_BITS(_QUIET_NAN | (mant & _PAYLOAD_MASK)))[0]
 
 
 def lua_tonumber(v: Any) -> int | float | None:
@@ -70,7 +92,8 @@ def lua_tonumber(v: Any) -> int | float | None:
     low = unsigned.lower()
     payload = low[4:-1].replace(b"_", b"")
     if low == b"nan" or (low.startswith(b"nan(") and low.endswith(b")") and (not payload or payload.isalnum())):
-        return math.nan
+        nan = strtod_nan(unsigned)
+        return -nan if text[:1] == b"-" else nan
     return strtod_whole(text)
 
 

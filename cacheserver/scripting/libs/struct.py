@@ -15,7 +15,7 @@ import re
 import struct as pystruct
 from typing import Any
 
-from cacheserver.scripting.libs.common import LuaError, lua_type
+from cacheserver.scripting.libs.common import LuaError, lua_type, strtod_nan
 
 _U64 = (1 << 64) - 1
 _I64_MIN = -(1 << 63)
@@ -104,7 +104,7 @@ def _str2number(s: bytes) -> float | None:
     elif dec is not None:
         v = float(dec)
     else:
-        v = float("nan") if word[:1] in b"nN" else float("inf")
+        v = strtod_nan(word) if word[:1] in b"nN" else float("inf")
     return -v if sign == b"-" else v
 
 

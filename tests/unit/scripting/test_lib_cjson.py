@@ -262,3 +262,9 @@ def test_settings_functions(run):
 )
 def test_settings_argument_errors(run, call, message):
     assert error(run, f"return {call}") == "user_script:1: " + message
+
+
+def test_decoded_nan_keeps_its_payload(run):
+    # strtod's nan(n) puts n below the quiet bit; struct.pack shows the bits
+    body = "return struct.pack('>d', cjson.decode('nan(0x55)')) .. struct.pack('>d', cjson.decode('-nan(017)'))"
+    assert run(body) == b"\x7f\xf8\x00\x00\x00\x00\x00\x55\xff\xf8\x00\x00\x00\x00\x00\x0f"

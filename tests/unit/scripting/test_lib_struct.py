@@ -54,6 +54,9 @@ def _all(run, expr: str) -> list | bytes:
     "expr, value",
     [
         ("struct.pack('!16bi3', 1, 2)", b"010000020000"),  # i3 under !16 takes 2 bytes of padding
+        ("struct.pack('d', 'nan(123)')", b"7b0000000000f87f"),  # glibc's strtod: n in the mantissa
+        ("struct.pack('d', '-nan(0xfffffffffffff)')", b"ffffffffffffffff"),
+        ("struct.pack('d', 'nan(08)')", b"000000000000f87f"),  # n not read in full: a plain NaN
         ("struct.pack('!bd', 1, 2)", b"01000000000000000000000000000040"),  # bare '!': 8
         ("struct.pack('!4bc2i', 1, 'ab', 2)", b"0161620002000000"),  # c is never aligned
         ("struct.pack('>i17', -2)", b"000000000000000000fffffffffffffffe"),  # 8 bytes of value at most
