@@ -224,7 +224,8 @@ class LuaLibGenerator:
         "\x00[1]", "[1]\x00x", "\"a\x00b\"", "0x1p4", "-0x1p4", "0x1P-2", "0x.8", "0X10", "+0x10", "-0x10",
         "nan(123)", "-nan(abc)", "nan()", "nan(", "+nan", "-nan", "+inf", "+Inf", "-inf", "+infinity", "infinity",
         "-Infinity", "NaN", "1e309", "0x", " 0x1p4 ", "[0x1p4, nan, -inf]", '{"a": nan}', "[+1, +inf]", "1e-320",
-        "123456789012345678", "-0", "[-0]", "0.1", "1/3",
+        "123456789012345678", "-0", "[-0]", "0.1", "1/3", "[nan(0x55), -nan(7), nan(x1), NAN(017)]", "nan(0x)",
+        "nan(99999999999999999999999)", "-nan(0xfffffffffffff)",
     ]
 
     def cjson_setting(self) -> str:
@@ -282,7 +283,10 @@ class LuaLibGenerator:
         if c == 0:
             return f"cjson.encode({self.cjson_value()})"
         if c == 1:
-            return f"dump(cjson.decode({lua_bytes(rng.choice(self.ODD_JSON).encode('latin-1'))}))"
+            text = lua_bytes(rng.choice(self.ODD_JSON).encode("latin-1"))
+            if rng.random() < 0.3:  # every bit of the numbers read, a NaN's payload too
+                return f"hex(cmsgpack.pack(cjson.decode({text})))"
+            return f"dump(cjson.decode({text}))"
         if c == 2:
             return f"cjson.encode(nest({rng.choice([999, 1000, 1001])}, 1))"
         if c == 3 and rng.random() < 0.5:  # a second module table with settings of its own
@@ -340,7 +344,8 @@ class LuaLibGenerator:
     # -- bit: odd arguments ------------------------------------------------------------------------
     BIT_ODD = ["'0x10'", "' 5 '", "'1e3'", "'x'", "nil", "{}", "true", "0/0", "1/0", "-1/0", "2^52+0.5", "2^51+0.5",
                "-2^51-0.5", "2^51+1.5", "0.5", "1.5", "-0.5", "2^31", "-2^31", "2^32", "2^63", "-2^63", "1e300",
-               "'nan'", "'0x1p4'", "'5\\0x'", "3", "-1"]
+               "'nan'", "'0x1p4'", "'5\\0x'", "3", "-1", "'nan(123)'", "'-NaN(0x7fffffff)'", "' nan(017) '",
+               "'nan(08)'", "'nan(99999999999999999999)'", "'nan(1_2)'"]
 
     def bit_odd(self) -> str:
         rng = self.rng
@@ -356,7 +361,8 @@ class LuaLibGenerator:
     STRUCT_POSITIONS = ["1.5", "0/0", "'2'", "' 2 '", "true", "{}", "nil", "'0x2'", "2^53", "-2^31", "1e300", "2.9",
                         "'x'", "1/0", "-1/0"]
     STRUCT_ODD_ARGS = ["'0x1p4'", "'5\\0x'", "'0x10'", "' 5 '", "'nan'", "'inf'", "'1e2'", "{}", "true", "nil",
-                       "tostring", "2^31", "1e300", "0/0", "'-0x8'"]
+                       "tostring", "2^31", "1e300", "0/0", "'-0x8'", "'nan(123)'", "'-nan(0xfffffffffffff)'",
+                       "'nan(0x4000000000000)'", "'nan(abc)'", "'nan()'", "'nan(0X1F)'"]
 
     def struct_odd_format(self) -> str:
         rng = self.rng
