@@ -161,15 +161,13 @@ class Blocking:
             loop = self.server.loop
             if delay < _MAX_TIMER_S and loop is not None:
                 w.timer = loop.call_later(delay, self._timed_out, w)
-        server = self.server
-        if server.after_command is None:
-            server.after_command = self.after_command
+        self.server.add_after_command(self.after_command)
         return NO_REPLY
 
     # -- serving -------------------------------------------------------------------------------------
 
     def after_command(self, c: Any) -> None:
-        """Installed as ``server.after_command`` while clients are blocked."""
+        """Run after every command (``server.add_after_command``) while clients are blocked."""
         if self.keyspace.ready_keys and not self.depth:
             self.serve_ready()
 
@@ -255,6 +253,4 @@ class Blocking:
                 if not queue:
                     del blocking_keys[key]
         if not self.waiters:
-            server = self.server
-            if server.after_command == self.after_command:
-                server.after_command = None
+            self.server.remove_after_command(self.after_command)

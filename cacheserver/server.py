@@ -32,6 +32,7 @@ from cacheserver.keyspace.eviction import Evictor
 from cacheserver.network.client_state import ClientState
 from cacheserver.network.connection import ClientConnection
 from cacheserver.pubsub.hub import Hub
+from cacheserver.tracking import Tracking
 
 log = logging.getLogger("cacheserver")
 
@@ -83,7 +84,8 @@ class Server:
         self.stats = Stats()
         self.slowlog: deque[SlowlogEntry] = deque()
         self.slowlog_next_id = 0
-        self.after_command: Callable[[ClientState], None] | None = None
+        self.after_command: Callable[[ClientState], None] | None = None  # see add_after_command
+        self._after_hooks: list[Callable[[ClientState], None]] = []
         self.start_time = time.time()
         self.start_monotonic = time.monotonic()
         self.last_save = int(time.time())
@@ -108,6 +110,7 @@ class Server:
         self.blocking = Blocking(self)  # clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK ...)
         self.pubsub = Hub(self, client_info_line)  # channels, patterns, keyspace notifications
         self.evictor = Evictor(self)  # maxmemory: memory estimate, policies, OOM gate
+        self.tracking = Tracking(self)  # CLIENT TRACKING: client-side caching invalidations
         # Hot-path copies of directives, kept current by config watchers.
         self.requirepass = ""
         self.slowlog_threshold_ns = 10_000_000
@@ -198,6 +201,26 @@ class Server:
         if check in self._gate_checks:
             self._gate_checks.remove(check)
         self.update_gated()
+
+    def add_after_command(self, hook: Callable[[ClientState], None]) -> None:
+        """Run ``hook(client)`` after every top-level command (blocked clients' service, tracking's
+        own invalidations); none installed, the dispatcher checks one attribute per command."""
+        if hook not in self._after_hooks:
+            self._after_hooks.append(hook)
+        self._update_after_command()
+
+    def remove_after_command(self, hook: Callable[[ClientState], None]) -> None:
+        if hook in self._after_hooks:
+            self._after_hooks.remove(hook)
+        self._update_after_command()
+
+    def _update_after_command(self) -> None:
+        hooks = self._after_hooks
+        self.after_command = None if not hooks else hooks[0] if len(hooks) == 1 else self._run_after_hooks
+
+    def _run_after_hooks(self, c: ClientState) -> None:
+        for hook in list(self._after_hooks):
+            hook(c)
 
     def update_gated(self) -> None:
         checks = self._gate_checks

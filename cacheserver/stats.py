@@ -123,7 +123,7 @@ def _clients(s: Any) -> Fields:
         ("client_recent_max_input_buffer", 0),
         ("client_recent_max_output_buffer", 0),
         ("blocked_clients", sum(1 for c in clients if c.blocked is not None and c.blocked != "paused")),
-        ("tracking_clients", sum(1 for c in clients if c.tracking)),
+        ("tracking_clients", sum(1 for c in clients if c.tracking is not None)),
         ("clients_in_timeout_table", 0),
     ]
 
@@ -284,9 +284,9 @@ def _stats(s: Any) -> Fields:
         ("active_defrag_key_misses", 0),
         ("total_active_defrag_time", 0),
         ("current_active_defrag_time", 0),
-        ("tracking_total_keys", 0),
-        ("tracking_total_items", 0),
-        ("tracking_total_prefixes", 0),
+        ("tracking_total_keys", len(s.tracking.table)),
+        ("tracking_total_items", s.tracking.items),
+        ("tracking_total_prefixes", len(s.tracking.prefixes)),
         ("unexpected_error_replies", 0),
         ("total_error_replies", st.total_error_replies),
         ("dump_payload_sanitizations", 0),

@@ -20,7 +20,7 @@ from cacheserver.commands.table import container
 from cacheserver.errors import CommandError
 from cacheserver.network.client_state import REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT
 from cacheserver.numbers import parse_ll
-from cacheserver.protocol.replies import NO_REPLY, OK, Verbatim
+from cacheserver.protocol.replies import NO_REPLY, OK, Map, SetReply, Verbatim
 
 CLIENT = container(
     "client",
@@ -55,7 +55,7 @@ def client_info_line(c: Any, now_ms: int, current: str | None = None, argv_mem: 
     multi = len(c.multi) if c.multi is not None else -1
     multi_mem = sum(sum(len(a) for a in argv) for _, argv in c.multi) if c.multi else 0
     cmd = current if current is not None else c.last_cmd
-    redir = getattr(c, "tracking_redirect", -1)
+    redir = c.tracking.redirect if c.tracking is not None else -1
     return (
         f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={c.name.decode('utf-8', 'surrogateescape')} "
         f"age={(now_ms - c.created_ms) // 1000} idle={(now_ms - c.last_ms) // 1000} flags={c.flags()} "
@@ -592,6 +592,159 @@ HELP_LINES = [
 
 def help_reply(lines: list[str]) -> list[str]:
     return list(lines)
+
+
+# -- client-side caching (tracking.Tracking does the work) -------------------------------------------
+
+
+@command(
+    "client|tracking",
+    -3,
+    flags="noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    summary="Enable or disable server assisted client side caching support",
+    complexity="O(1). Some options may introduce additional complexity.",
+    syntax="ON | OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+)
+def client_tracking(c: Any, argv: list[bytes]) -> Any:
+    # The options first, then ON's checks in Redis's order (clientCommand "tracking").
+    redirect = 0
+    bcast = optin = optout = noloop = False
+    prefixes: list[bytes] = []
+    n = len(argv)
+    j = 3
+    while j < n:
+        opt = argv[j].lower()
+        more = j + 1 < n
+        if opt == b"redirect" and more:
+            j += 1
+            if redirect:
+                raise CommandError("A client can only redirect to a single other client")
+            redirect = parse_ll(argv[j])
+            if redirect is None:
+                raise errors.NOT_INTEGER
+            if redirect not in c.server.clients:
+                raise CommandError("The client ID you want redirect to does not exist")
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            j += 1
+            prefixes.append(argv[j])
+        else:
+            raise errors.SYNTAX
+        j += 1
+    mode = argv[2].lower()
+    tracking = c.server.tracking
+    if mode == b"off":
+        tracking.disable(c)
+        return OK
+    if mode != b"on":
+        raise errors.SYNTAX
+    t = c.tracking
+    if prefixes and not bcast:
+        raise CommandError("PREFIX option requires BCAST mode to be enabled")
+    if t is not None and t.bcast != bcast:
+        raise CommandError(
+            "You can't switch BCAST mode on/off before disabling tracking for this client, and then "
+            "re-enabling it with a different mode."
+        )
+    if bcast and (optin or optout):
+        raise CommandError("OPTIN and OPTOUT are not compatible with BCAST")
+    if optin and optout:
+        raise CommandError("You can't specify both OPTIN mode and OPTOUT mode")
+    if t is not None and ((optin and t.optout) or (optout and t.optin)):
+        raise CommandError(
+            "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then "
+            "re-enabling it with a different mode."
+        )
+    if bcast:
+        _check_prefixes(sorted(t.prefixes) if t is not None else [], prefixes)
+    tracking.enable(c, redirect, bcast, optin, optout, noloop, prefixes)
+    return OK
+
+
+def _prefix_text(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def _check_prefixes(existing: list[bytes], given: list[bytes]) -> None:
+    """Two prefixes of one client overlap when one starts the other (both would cover a key)."""
+    for i, p in enumerate(given):
+        for old in existing:
+            if old.startswith(p) or p.startswith(old):
+                raise CommandError(
+                    f"Prefix '{_prefix_text(p)}' overlaps with an existing prefix '{_prefix_text(old)}'. "
+                    "Prefixes for a single client must not overlap."
+                )
+        for other in given[i + 1 :]:
+            if other.startswith(p) or p.startswith(other):
+                raise CommandError(
+                    f"Prefix '{_prefix_text(p)}' overlaps with another provided prefix '{_prefix_text(other)}'. "
+                    "Prefixes for a single client must not overlap."
+                )
+
+
+@command(
+    "client|caching",
+    3,
+    flags="noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    summary="Instruct the server about tracking or not keys in the next request",
+    complexity="O(1)",
+    syntax="YES | NO",
+)
+def client_caching(c: Any, argv: list[bytes]) -> Any:
+    t = c.tracking
+    if t is None:
+        raise CommandError(
+            "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+        )
+    opt = argv[2].lower()
+    if opt == b"yes":
+        if not t.optin:
+            raise CommandError("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+    elif opt == b"no":
+        if not t.optout:
+            raise CommandError("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+    else:
+        raise errors.SYNTAX
+    t.caching = True
+    return OK
+
+
+@command(
+    "client|getredir",
+    2,
+    flags="noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    summary="Get tracking notifications redirection client ID if any",
+    complexity="O(1)",
+)
+def client_getredir(c: Any, argv: list[bytes]) -> int:
+    return c.tracking.redirect if c.tracking is not None else -1
+
+
+@command(
+    "client|trackinginfo",
+    2,
+    flags="noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    summary="Return information about server assisted client side caching for the current connection",
+    complexity="O(1)",
+)
+def client_trackinginfo(c: Any, argv: list[bytes]) -> Any:
+    flags, redirect, prefixes = c.server.tracking.info(c)
+    return Map([(b"flags", SetReply(flags)), (b"redirect", redirect), (b"prefixes", prefixes)])
 
 
 @command(

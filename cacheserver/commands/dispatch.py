@@ -231,6 +231,8 @@ class Dispatcher:
 
     def call(self, c: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
         """Run one already-resolved command (EXEC, scripts) with its stats and slow log; returns the reply."""
+        if c.tracking is not None:  # the reads of a tracking client's transaction
+            self.server.tracking.remember(c, spec, argv)
         t0 = _perf_ns()
         try:
             reply = spec.handler(c, argv)

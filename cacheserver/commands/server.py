@@ -45,6 +45,8 @@ def flushall(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     ks = c.server.keyspace
     ks.dirty += ks.flush_all() + 1
+    if ks.tracking is not None:
+        ks.tracking.flushed()
     return OK
 
 
@@ -61,7 +63,10 @@ def flushall(c: Any, argv: list[bytes]) -> Any:
 )
 def flushdb(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
-    c.server.keyspace.dirty += c.db.clear() + 1
+    ks = c.server.keyspace
+    ks.dirty += c.db.clear() + 1
+    if ks.tracking is not None:
+        ks.tracking.flushed()
     return OK
 
 

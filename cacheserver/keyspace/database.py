@@ -427,7 +427,11 @@ class Database:
     def touch_watched(self, key: bytes) -> None:
         """The value at ``key`` changed: EXEC fails for the clients watching it (touchWatchedKey). A
         key watched while already expired (``client.watched[(db, key)]`` true) is no change when it is
-        removed, nor while it stays expired."""
+        removed, nor while it stays expired. While tracking runs, every database's ``watched`` holds
+        a marker so that each modification comes here, and tracking hears of it (signalModifiedKey)."""
+        tracking = self.ks.tracking
+        if tracking is not None:
+            tracking.invalidate(key)
         clients = self.watched.get(key)
         if clients:
             for c in clients:
@@ -740,6 +744,8 @@ class Keyspace:
         self.active_expire_next_db = 0  # where the next cycle starts, so no database starves
         # OBJECT FREQ under an LFU policy: the eviction layer installs its counter reader here.
         self.object_freq: Callable[[Database, bytes], int] | None = None
+        # CLIENT TRACKING while some client tracks (tracking.Tracking): told of every modified key.
+        self.tracking: Any = None
 
     def used_memory(self) -> int:
         """The dataset's estimated size: every database's keys, values and table entries."""

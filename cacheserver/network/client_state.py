@@ -98,7 +98,7 @@ class ClientState:
         self.send = send
         self.close = close
         self.transport_info: Callable[[], dict] | None = None
-        self.tracking = False
+        self.tracking: Any = None  # tracking.ClientTracking while CLIENT TRACKING is on
         self.unix = False
         self.gated = False
         self.update_gate()
@@ -135,6 +135,9 @@ class ClientState:
             f += "x"
         if self.blocked is not None:
             f += "b"
+        t = self.tracking
+        if t is not None:
+            f += "tRB" if t.broken and t.bcast else "tR" if t.broken else "tB" if t.bcast else "t"
         if self.dirty_cas:
             f += "d"
         if self.close_after_reply:
@@ -145,6 +148,4 @@ class ClientState:
             f += "e"
         if self.no_touch:
             f += "T"
-        if self.tracking:
-            f += "t"
         return f or "N"

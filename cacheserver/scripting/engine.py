@@ -460,6 +460,8 @@ class ScriptEngine:
                 raise ScriptError(_OOM)
             if spec.is_write:
                 run.wrote = True
+        if run.caller.tracking is not None:  # a script's reads count for its caller's tracking
+            self.server.tracking.remember(run.caller, spec, argv)
         # Dispatcher.call inlined (the same stats and slow log): one frame less per redis.call.
         t0 = _perf_ns()
         try:
@@ -580,6 +582,8 @@ class ScriptEngine:
             return ScriptError(_OOM)
         if spec.is_write:
             run.wrote = True
+        if run.caller.tracking is not None:  # a script's reads count for its caller's tracking
+            server.tracking.remember(run.caller, spec, argv)
         reply = self._dispatch(self._client, spec, argv)
         if isinstance(reply, CommandError):
             self._cmd_errors.add(reply.text.rstrip("\r\n").encode("utf-8", "surrogateescape"))
