@@ -310,16 +310,17 @@ def _rename(c: Any, argv: list[bytes], nx: bool) -> Any:
         return 0 if nx else OK
     when = db.ttl_of(src)
     stamp = db.lru.get(src)
-    if db.lookup(dst) is not None:
-        if nx:
-            return 0
+    replaced = db.lookup(dst) is not None
+    if replaced and nx:
+        return 0
+    db.delete(src)  # the source's change is signalled first, as Redis signals it (tracking's order)
+    if replaced:
         db.delete(dst)
     db.set(dst, value)
     if when != -1:
         db.set_expire(dst, when)
     if stamp is not None:
         db.lru[dst] = stamp  # the value keeps its access history, as Redis's object does
-    db.delete(src)
     ks = db.ks
     if ks.notify_flags:
         ks.emit(ev.GENERIC, b"rename_from", src, db.index)
