@@ -264,7 +264,7 @@ class LuaLibGenerator:
         elif c == 1:
             parts.append(f"dump(cjson.decode({lua_bytes(rng.choice(self.ODD_JSON).encode('latin-1'))}))")
         elif c == 2:
-            n = rng.choice([2, 3, 5, 1000, 1500])
+            n = rng.choice([2, 3, 5, 1000, 1500, 8000])
             parts.insert(0, f"cjson.{rng.choice(['encode', 'decode'])}_max_depth({n})")
             m = n + rng.choice([-1, 0, 1])
             if rng.random() < 0.5:
@@ -301,7 +301,7 @@ class LuaLibGenerator:
     @staticmethod
     def packed_summary(v: str) -> str:
         """For a big value: its packing's length and first bytes, and the length of what unpacks."""
-        summary = "#s .. ' ' .. hex(s:sub(1, 12)) .. ' ' .. #all(cmsgpack.unpack(s))"
+        summary = "#s .. ' ' .. hex(s:sub(1, 12)) .. ' ' .. tostring(cmsgpack.pack(cmsgpack.unpack(s)) == s)"
         return f"(function(s) return {summary} end)(cmsgpack.pack({v}))"
 
     def cmsgpack_odd(self) -> str:
