@@ -711,7 +711,7 @@ def normal(args: list[bytes], reply: Any, queued: list[list[bytes]] | None = Non
         return reply
     if args[0].upper() in (b"EXPIRETIME", b"PEXPIRETIME") and isinstance(reply, int) and reply > 0:
         return reply if reply in ABSOLUTE else "relative"
-    if args[0].upper() == b"OBJECT" and reply in (b"int", b"embstr", b"raw"):
+    if b"OBJECT" in (a.upper() for a in args[:4]) and reply in (b"int", b"embstr", b"raw"):  # or a script's
         # A string's encoding depends on its history in Redis (INCRBYFLOAT stores "3" as embstr, BITOP
         # as raw); ours follows the content alone: compared elsewhere, by content.
         return b"string"
@@ -825,6 +825,28 @@ class Listener:
         self.conn.close()
 
 
+class Tracker:
+    """A RESP3 client with CLIENT TRACKING on that reads every key after each command (MGET), so
+    that each command's invalidation pushes show which keys it modified, in which order; an
+    alternative to ``Listener`` with the same ``events``."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.conn = Conn(host, port, 3)
+        self.conn.call([b"CLIENT", b"TRACKING", b"ON"])
+
+    def events(self, server: Conn) -> list[list]:
+        self.conn.sock.sendall(b"*%d\r\n$4\r\nMGET\r\n" % (len(KEYS) + 1) + b"".join(b"$%d\r\n%b\r\n" % (len(k), k) for k in KEYS))
+        out = []
+        while True:
+            message = self.conn.read()
+            if not isinstance(message, hiredis.PushNotification):
+                return out
+            out.append(list(message))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 SYNC_CHANNEL = b"differential-sync"
 OTHER = b"@other"  # a command's first word: run it on a second client of each server
 SCAN = b"@scan"  # a command's first word: a whole iteration of the SCAN-family command that follows
@@ -862,9 +884,10 @@ THRESHOLDS = {
 }
 
 
-def run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listener, Listener] | None = None) -> str | None:
+def run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Any, Any] | None = None) -> str | None:
     """Run one seeded sequence on both servers (flushed first); a description of the first difference.
-    With ``listeners`` (one per server), the keyspace notifications of each command are compared too."""
+    With ``listeners`` (one per server), what each command makes them hear is compared too: keyspace
+    notifications (``Listener``) or tracking invalidations (``Tracker``)."""
     rng = random.Random(seed)
     config = [(name, rng.choice(values)) for name, values in THRESHOLDS.items()]
     for conn in (ours, redis):
@@ -892,7 +915,7 @@ def queued_open(conn: Conn) -> bool:
     return conn.call([b"PING"]) == b"QUEUED"
 
 
-def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Listener, Listener] | None) -> str | None:
+def _run(seed: int, length: int, ours: Conn, redis: Conn, listeners: tuple[Any, Any] | None) -> str | None:
     gen = Generator(seed)
     history: list[bytes] = []
     queued: list[list[bytes]] | None = None  # the commands of an open MULTI
@@ -1029,6 +1052,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--length", type=int, default=300)
     p.add_argument("--resp", type=int, default=2)
     p.add_argument("--events", action="store_true", help="compare each command's keyspace notifications too")
+    p.add_argument("--tracking", action="store_true", help="compare each command's tracking invalidations too")
     args = p.parse_args(argv)
     srv = ServerThread().start()
     proc = RedisProcess().start()
@@ -1039,6 +1063,8 @@ def main(argv: list[str]) -> int:
         listeners = None
         if args.events:
             listeners = (Listener("127.0.0.1", srv.port), Listener(proc.host, proc.port))
+        elif args.tracking:
+            listeners = (Tracker("127.0.0.1", srv.port), Tracker(proc.host, proc.port))
         for seed in range(args.first, args.first + args.seeds):
             diff = run(seed, args.length, ours, redis, listeners)
             if diff:

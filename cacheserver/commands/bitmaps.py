@@ -54,7 +54,7 @@ def _string_for_bits(db: Any, key: bytes, max_bit: int) -> tuple[bytearray, bool
     v = db.lookup(key)
     if v is None:
         buf = bytearray(size)
-        db.set(key, buf)
+        db.set(key, buf, signal=False)  # dbAdd: a change is signalled by the caller, if any
         return buf, True
     cls = v.__class__
     if cls is bytearray:

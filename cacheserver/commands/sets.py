@@ -147,10 +147,10 @@ def smove(c: Any, argv: list[bytes]) -> int:
     if ks.notify_flags:
         ks.emit(ev.SET, b"srem", src_key, db.index)
     _delete_if_empty(db, src_key, src)
+    db.signal_modified(src_key)  # before the destination's creation signals it: Redis's order
     if dst is None:
         dst = Set()
         db.set(dst_key, dst)
-    db.signal_modified(src_key)
     ks.dirty += 1
     if dst.add_member(member):
         dst.note_added((member,), _max_intset(c))

@@ -225,8 +225,10 @@ class Database:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
-        """Add or overwrite (Redis's ``setKey``): drops the TTL unless ``keep_ttl``."""
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False, signal: bool = True) -> None:
+        """Add or overwrite (Redis's ``setKey``): drops the TTL unless ``keep_ttl``. ``signal=False``
+        is Redis's ``dbAdd`` of a new key: WATCH and tracking hear of it only if the command then
+        signals a change."""
         data = self.data
         old = data.get(key)
         if old.__class__ is bytes and value.__class__ is bytes:  # the commonest write: string over string
@@ -255,7 +257,7 @@ class Database:
         if not keep_ttl and self.expires and self.expires.pop(key, None) is not None:
             self.used -= EXPIRE_ENTRY
         self.lru[key] = self.ks.clock.lru
-        if self.watched:
+        if self.watched and signal:
             self.touch_watched(key)
         if self.blocking_keys:
             self.signal_ready(key)
@@ -707,9 +709,9 @@ class PolicyDatabase(EvictingDatabase):
             self.stale[key] = None
         return v
 
-    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False, signal: bool = True) -> None:
         stamp = self.lru.get(key)
-        Database.set(self, key, value, keep_ttl)
+        Database.set(self, key, value, keep_ttl, signal)
         policy = self.policy
         if stamp is None or key not in policy.members:
             policy.insert(key)

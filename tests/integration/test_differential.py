@@ -4,7 +4,8 @@ every reply must be the same, errors by their full text.
 Each case replays ten seeded sequences of 400 commands over a small shared key space: strings, bitmaps,
 expiry with absolute deadlines, lists, hashes, sets, sorted sets, streams with consumer groups,
 HyperLogLog, SORT, big containers crossing the encoding thresholds (under Redis's default thresholds or
-small ones), and MULTI/EXEC around them; the keyspace notifications of each command (RESP2 cases) and
+small ones), and MULTI/EXEC around them; the keyspace notifications of each command (RESP2 cases), the
+invalidations a CLIENT TRACKING client receives after each command (RESP3 cases) and
 the statistics the sequence decides (commandstats, errorstats, hits and misses, keys per database) are
 compared too. The first difference fails the case with the last commands before it. The Lua libraries (cjson,
 cmsgpack, bit, struct) are compared through random scripts of their own (``differential_lua.py``). More seeds from the command line:
@@ -16,7 +17,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from differential import Conn, Listener, config_differences, errors_as_text, run
+from differential import Conn, Listener, Tracker, config_differences, errors_as_text, run
 from differential_lua import DUMP, LuaLibGenerator
 
 SEEDS_PER_CASE = 10
@@ -29,10 +30,12 @@ def test_same_replies_as_redis(cacheserver_thread, redis_process, resp: int, fir
         first += 10_000  # other sequences than the RESP2 cases'
     ours = Conn("127.0.0.1", cacheserver_thread.port, resp)
     redis = Conn(redis_process.host, redis_process.port, resp)
-    # RESP2 cases compare each command's keyspace notifications too
-    listeners = None
+    # RESP2 cases compare each command's keyspace notifications too, RESP3 cases the invalidations a
+    # tracking client receives (which keys each command modified, in order)
     if resp == 2:
         listeners = (Listener("127.0.0.1", cacheserver_thread.port), Listener(redis_process.host, redis_process.port))
+    else:
+        listeners = (Tracker("127.0.0.1", cacheserver_thread.port), Tracker(redis_process.host, redis_process.port))
     try:
         seeds = range(first, first + SEEDS_PER_CASE)
         differences = [d for seed in seeds if (d := run(seed, 400, ours, redis, listeners))]

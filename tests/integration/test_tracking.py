@@ -376,3 +376,16 @@ def test_mode_changes_and_caching_errors(conns):
         b"-ERR Prefix 'us' overlaps with an existing prefix 'user:'. Prefixes for a single client must not "
         b"overlap.\r\n"
     )
+
+
+def test_multi_key_changes_come_in_redis_order(conns):
+    a, b = conns(), conns(2)
+    a.call("CLIENT", "TRACKING", "ON")
+    b.call("SADD", "src", "m", "n")
+    a.call("MGET", "src", "dst", "bf")
+    b.call("SMOVE", "src", "dst", "m")  # the source first, then the destination it creates
+    assert a.sync() == push("src") + push("dst")
+    # a BITFIELD whose only write fails (OVERFLOW FAIL) creates the key but changes nothing: no message
+    assert b.call("BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "i8", "0", "1000") == b"*1\r\n$-1\r\n"
+    assert a.sync() == b""
+    assert b.call("STRLEN", "bf") == b":1\r\n"
