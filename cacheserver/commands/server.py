@@ -715,3 +715,19 @@ def debug(c: Any, argv: list[bytes]) -> Any:
     raise CommandError(
         f"unknown subcommand or wrong number of arguments for '{errors.arg_text(argv[1])}'. Try DEBUG HELP."
     )
+
+
+@command(
+    "role",
+    1,
+    flags="noscript loading stale fast",
+    group="server",
+    since="2.8.12",
+    acl="@admin @dangerous",
+    summary="Return the role of the instance in the context of replication",
+    complexity="O(1)",
+)
+def role(c: Any, argv: list[bytes]) -> list:
+    # A master without replicas: replication offset 0 (this server neither replicates nor persists).
+    return [b"master", 0, []]
+

@@ -249,3 +249,12 @@ def test_errorstats_code_of_an_error_without_one(r):
             r.eval(script, 0)
     errors = {k: v for k, v in r.info("errorstats").items()}
     assert errors == {"errorstat_ERR": {"count": 3}, "errorstat_CODE": {"count": 1}}
+
+
+def test_role_and_the_cluster_connection_commands(raw, r3):
+    # A master without replicas; the cluster-mode commands answer as a Redis without cluster support.
+    assert raw.command("ROLE") == b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+    assert r3.role() == [b"master", 0, []]
+    for name in ("READONLY", "READWRITE", "ASKING"):
+        assert raw.command(name) == b"-ERR This instance has cluster support disabled\r\n"
+    assert raw.command("READONLY", "x") == b"-ERR wrong number of arguments for 'readonly' command\r\n"
