@@ -11,6 +11,7 @@ def all_modules() -> list[ModuleType]:
         client,
         connection,
         generic,
+        geo,
         hashes,
         hyperloglog,
         introspection,
@@ -27,4 +28,4 @@ def all_modules() -> list[ModuleType]:
         transactions,
     )
 
-    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory, scripting]
+    return [connection, strings, server, client, introspection, generic, hyperloglog, bitmaps, lists, sorted_sets, pubsub, hashes, sets, sort, transactions, streams, memory, scripting, geo]
