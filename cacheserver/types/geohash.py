@@ -40,6 +40,16 @@ _ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 CENTRE, NORTH, SOUTH, EAST, WEST, NORTH_EAST, NORTH_WEST, SOUTH_EAST, SOUTH_WEST = range(9)
 
 
+def _cos(x: float) -> float:
+    """C's ``cos``: NaN for an infinite argument (an infinite radius makes one) instead of raising."""
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
+def _asin(x: float) -> float:
+    """C's ``asin``: NaN outside [-1, 1] instead of raising."""
+    return math.asin(x) if -1.0 <= x <= 1.0 else math.nan
+
+
 def interleave64(xlo: int, ylo: int) -> int:
     """Spread the low 32 bits of ``xlo`` on the even bits and those of ``ylo`` on the odd bits."""
     x = xlo & 0xFFFFFFFF
@@ -182,7 +192,7 @@ def distance(lon1d: float, lat1d: float, lon2d: float, lat2d: float) -> float:
     lon2r = lon2d * _D_R
     u = math.sin((lat2r - lat1r) / 2)
     v = math.sin((lon2r - lon1r) / 2)
-    return 2.0 * EARTH_RADIUS_IN_METERS * math.asin(math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v))
+    return 2.0 * EARTH_RADIUS_IN_METERS * _asin(math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v))
 
 
 def estimate_steps(range_meters: float, lat: float) -> int:
@@ -280,8 +290,8 @@ class Shape:
         height = self.conversion * (self.height / 2 if self.box else self.radius)
         width = self.conversion * (self.width / 2 if self.box else self.radius)
         lat_delta = (height / EARTH_RADIUS_IN_METERS) / _D_R
-        long_delta_top = (width / EARTH_RADIUS_IN_METERS / math.cos((latitude + lat_delta) * _D_R)) / _D_R
-        long_delta_bottom = (width / EARTH_RADIUS_IN_METERS / math.cos((latitude - lat_delta) * _D_R)) / _D_R
+        long_delta_top = (width / EARTH_RADIUS_IN_METERS / _cos((latitude + lat_delta) * _D_R)) / _D_R
+        long_delta_bottom = (width / EARTH_RADIUS_IN_METERS / _cos((latitude - lat_delta) * _D_R)) / _D_R
         if latitude < 0:
             min_lon = longitude - long_delta_bottom
             max_lon = longitude + long_delta_bottom
