@@ -126,6 +126,7 @@ def test_table_index_errors_name_no_line(raw) -> None:
 
 def test_long_stream_of_values_meets_the_stack_limit(raw) -> None:
     assert _outcome(raw, "select('#', cmsgpack.unpack(string.rep('\\0', 7999)))") == _bulk(b"true 7999")
+    assert _outcome(raw, "select('#', cmsgpack.unpack_limit(string.rep('\\0', 8000), 7998))") == _bulk(b"true 7999")
     assert _outcome(raw, "cmsgpack.unpack(string.rep('\\0', 8000))") == _bulk(
         b"false user_script:9: stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
     )

@@ -8,23 +8,7 @@ import struct
 
 import pytest
 
-from cacheserver.commands.scripting import engine_of
-from cacheserver.network.client_state import ClientState
 from cacheserver.scripting.libs.common import lua_tonumber, strtod_nan
-from cacheserver.server import Server
-
-
-@pytest.fixture(scope="module")
-def run():
-    server = Server()
-    eng = engine_of(server)
-    c = ClientState(1, server, lambda d: None, lambda: None)
-
-    def run(body: str):
-        sha, script = eng.create_script(body.encode())
-        return eng.run_script(c, script.function, sha.decode(), 0, False, True, [b"eval", body.encode(), b"0"])
-
-    return run
 
 
 @pytest.mark.parametrize(

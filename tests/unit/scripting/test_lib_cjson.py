@@ -7,32 +7,6 @@ import pytest
 
 from cacheserver.commands.scripting import engine_of
 from cacheserver.errors import CommandError
-from cacheserver.network.client_state import ClientState
-from cacheserver.server import Server
-
-
-@pytest.fixture(scope="module")
-def server():
-    return Server()
-
-
-@pytest.fixture
-def run(server):
-    """Runs a script body; the Lua state's cjson settings go back to the defaults afterwards."""
-    eng = engine_of(server)
-    c = ClientState(1, server, lambda d: None, lambda: None)
-
-    def run(body: str):
-        sha, script = eng.create_script(body.encode("latin-1"))
-        try:
-            return eng.run_script(
-                c, script.function, sha.decode(), 0, False, True, [b"eval", body.encode("latin-1"), b"0"]
-            )
-        except CommandError as e:
-            return e
-
-    yield run
-    eng.reset()
 
 
 def error(run, body: str) -> str:

@@ -7,28 +7,8 @@ import random
 
 import pytest
 
-from cacheserver.commands.scripting import engine_of
-from cacheserver.errors import CommandError
-from cacheserver.network.client_state import ClientState
 from cacheserver.scripting import libs
 from cacheserver.scripting.libs import LuaError
-from cacheserver.server import Server
-
-
-@pytest.fixture(scope="module")
-def run():
-    server = Server()
-    eng = engine_of(server)
-    c = ClientState(1, server, lambda d: None, lambda: None)
-
-    def run(body: str):
-        sha, script = eng.create_script(body.encode())
-        try:
-            return eng.run_script(c, script.function, sha.decode(), 0, False, True, [b"eval", body.encode(), b"0"])
-        except CommandError as e:
-            return e
-
-    return run
 
 
 def _hex(run, expr: str) -> bytes:

@@ -7,34 +7,9 @@ import pytest
 
 from cacheserver.commands.scripting import engine_of
 from cacheserver.errors import CommandError
-from cacheserver.network.client_state import ClientState
 from cacheserver.protocol.replies import Map
 from cacheserver.scripting import libs
 from cacheserver.scripting.engine import parse_shebang
-from cacheserver.server import Server
-
-
-@pytest.fixture(scope="module")
-def server():
-    return Server()
-
-
-@pytest.fixture
-def run(server):
-    eng = engine_of(server)
-    c = ClientState(1, server, lambda d: None, lambda: None)
-
-    def run(body: str, *args: bytes, numkeys: int = 0, resp: int = 2):
-        c.set_resp(resp)
-        sha, script = eng.create_script(body.encode())
-        try:
-            return eng.run_script(
-                c, script.function, sha.decode(), numkeys, False, True, [b"eval", body.encode(), b"%d" % numkeys, *args]
-            )
-        except CommandError as e:  # a script's error is raised for the dispatcher, which replies with it
-            return e
-
-    return run
 
 
 def test_bit_matches_luabitop():
