@@ -585,3 +585,32 @@ def test_random_searches_answer_as_redis(cacheserver_thread, redis_process):
         finally:
             ours.close()
             theirs.close()
+
+
+def test_geo_replies_inside_scripts_and_transactions(raw):
+    _sicily(raw)
+    script = "return redis.call('GEORADIUS', KEYS[1], 15, 37, 200, 'km', 'WITHCOORD', 'WITHDIST', 'WITHHASH')"
+    assert raw.command("EVAL", script, "1", "Sicily") == (
+        b"*2\r\n*4\r\n$7\r\nPalermo\r\n$8\r\n190.4424\r\n:3479099956230698\r\n"
+        + PALERMO_RESP2
+        + b"*4\r\n$7\r\nCatania\r\n$7\r\n56.4413\r\n:3479447370796909\r\n"
+        + CATANIA_RESP2
+    )
+    # under RESP3 a script sees a coordinate as a double (a Lua number: returned, it becomes an integer)
+    resp3 = (
+        "redis.setresp(3); local p = redis.call('GEOPOS', KEYS[1], 'Palermo', 'x'); return {p[1][1]['double'], p[2]}"
+    )
+    assert raw.command("EVAL", resp3, "1", "Sicily") == b"*1\r\n:13\r\n"
+    assert (
+        raw.command(
+            "EVAL_RO",
+            "return redis.call('GEOSEARCHSTORE', 'd', KEYS[1], 'FROMMEMBER', 'Palermo', 'BYRADIUS', 1, 'm')",
+            "1",
+            "Sicily",
+        )[:5]
+        == b"-ERR "
+    )
+    assert raw.command("MULTI") == b"+OK\r\n"
+    assert raw.command("GEOPOS", "Sicily", "Catania") == b"+QUEUED\r\n"
+    assert raw.command("GEOSEARCHSTORE", "d", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m") == b"+QUEUED\r\n"
+    assert raw.command("EXEC") == b"*2\r\n*1\r\n" + CATANIA_RESP2 + b":1\r\n"
