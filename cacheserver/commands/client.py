@@ -603,7 +603,7 @@ def help_reply(lines: list[str]) -> list[str]:
     flags="noscript loading stale",
     group="connection",
     since="6.0.0",
-    summary="Enable or disable server assisted client side caching support",
+    summary="Turn invalidation messages for client-side caching on or off for this connection.",
     complexity="O(1). Some options may introduce additional complexity.",
     syntax="ON | OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
 )
@@ -697,7 +697,7 @@ def _check_prefixes(existing: list[bytes], given: list[bytes]) -> None:
     flags="noscript loading stale",
     group="connection",
     since="6.0.0",
-    summary="Instruct the server about tracking or not keys in the next request",
+    summary="In OPTIN or OPTOUT tracking, choose whether the next command's keys are tracked.",
     complexity="O(1)",
     syntax="YES | NO",
 )
@@ -726,7 +726,7 @@ def client_caching(c: Any, argv: list[bytes]) -> Any:
     flags="noscript loading stale",
     group="connection",
     since="6.0.0",
-    summary="Get tracking notifications redirection client ID if any",
+    summary="Return the client that receives this connection's invalidation messages.",
     complexity="O(1)",
 )
 def client_getredir(c: Any, argv: list[bytes]) -> int:
@@ -739,7 +739,7 @@ def client_getredir(c: Any, argv: list[bytes]) -> int:
     flags="noscript loading stale",
     group="connection",
     since="6.2.0",
-    summary="Return information about server assisted client side caching for the current connection",
+    summary="Describe this connection's tracking mode, redirection and prefixes.",
     complexity="O(1)",
 )
 def client_trackinginfo(c: Any, argv: list[bytes]) -> Any:

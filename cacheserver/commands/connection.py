@@ -195,19 +195,19 @@ _NO_CLUSTER = CommandError("This instance has cluster support disabled")
 
 
 @command("readonly", 1, flags="loading stale fast", group="cluster", since="3.0.0", acl="@connection",
-         summary="Enables read queries for a connection to a cluster replica node", complexity="O(1)")  # fmt: skip
+         summary="Cluster mode: allow reads from a replica on this connection (refused here).", complexity="O(1)")  # fmt: skip
 def readonly(c: Any, argv: list[bytes]) -> Any:
     raise _NO_CLUSTER
 
 
 @command("readwrite", 1, flags="loading stale fast", group="cluster", since="3.0.0", acl="@connection",
-         summary="Disables read queries for a connection to a cluster replica node", complexity="O(1)")  # fmt: skip
+         summary="Cluster mode: stop reads from a replica on this connection (refused here).", complexity="O(1)")  # fmt: skip
 def readwrite(c: Any, argv: list[bytes]) -> Any:
     raise _NO_CLUSTER
 
 
 @command("asking", 1, flags="fast", group="cluster", since="3.0.0", acl="@connection",
-         summary="Sent by cluster clients after an -ASK redirect", complexity="O(1)")  # fmt: skip
+         summary="Cluster mode: announce a command that follows an -ASK redirection (refused here).", complexity="O(1)")  # fmt: skip
 def asking(c: Any, argv: list[bytes]) -> Any:
     raise _NO_CLUSTER
 

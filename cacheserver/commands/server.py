@@ -724,7 +724,7 @@ def debug(c: Any, argv: list[bytes]) -> Any:
     group="server",
     since="2.8.12",
     acl="@admin @dangerous",
-    summary="Return the role of the instance in the context of replication",
+    summary="Return this server's replication role: a master without replicas.",
     complexity="O(1)",
 )
 def role(c: Any, argv: list[bytes]) -> list:
