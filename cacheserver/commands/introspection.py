@@ -6,9 +6,12 @@ comes straight from the spec. COMMAND DOCS builds the ``arguments`` tree that re
 hints by parsing the spec's ``syntax`` string (Redis's docs notation: ``key value [NX | XX]
 [EX seconds | PX milliseconds]``, ``key [key ...]``).
 
+COMMAND GETKEYS and GETKEYSANDFLAGS find keys as Redis 7.0 does: through the key specs when they are
+reliable (no ``variable_flags``, nothing ``unknown`` or ``incomplete``), else through the command's own
+key finder, with the flags Redis's getkeys procs give.
+
 Known differences from Redis: key-spec flags are derived from the command's flags (RO/access for
-read-only commands, RW/update for writes, RM/delete for DEL-like declarations) unless a spec declares
-``key_specs``; argument names of ``oneof`` groups are made from their members (Redis names them by
+read-only commands, RW/update for writes) unless a spec declares ``key_specs``; argument names of ``oneof`` groups are made from their members (Redis names them by
 hand, e.g. ``condition``); per-argument ``since`` and command ``history`` are only shown when declared.
 """
 
@@ -22,6 +25,7 @@ from cacheserver import errors
 from cacheserver.commands.spec import CommandSpec, command
 from cacheserver.commands.table import container
 from cacheserver.errors import CommandError
+from cacheserver.numbers import parse_ll
 from cacheserver.protocol.replies import Map, SetReply
 
 COMMAND = container(
@@ -59,33 +63,27 @@ def _flags(spec: CommandSpec) -> list[str]:
     return flags
 
 
-def _key_specs(spec: CommandSpec) -> list[Any]:
-    if spec.key_specs is not None:
-        return [_render_key_spec(ks) for ks in spec.key_specs]
+def _legacy_key_spec(spec: CommandSpec) -> dict | None:
+    """The key spec of a command that declares none: its first/last/step range, flags from its command flags."""
     if spec.first_key <= 0:
-        return []
+        return None
     last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
-    if spec.is_write:
-        kflags = ["RW", "update"]
-    else:
-        kflags = ["RO", "access"]
-    return [
-        Map(
-            [
-                (b"flags", SetReply(Status(f) for f in kflags)),
-                (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
-                (
-                    b"find_keys",
-                    Map(
-                        [
-                            (b"type", b"range"),
-                            (b"spec", Map([(b"lastkey", last), (b"keystep", spec.key_step), (b"limit", 0)])),
-                        ]
-                    ),
-                ),
-            ]
-        )
-    ]
+    return {
+        "flags": ["RW", "update"] if spec.is_write else ["RO", "access"],
+        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
+        "find_keys": {"type": "range", "spec": {"lastkey": last, "keystep": spec.key_step, "limit": 0}},
+    }
+
+
+def _spec_list(spec: CommandSpec) -> list[dict]:
+    if spec.key_specs is not None:
+        return spec.key_specs
+    legacy = _legacy_key_spec(spec)
+    return [legacy] if legacy is not None else []
+
+
+def _key_specs(spec: CommandSpec) -> list[Any]:
+    return [_render_key_spec(ks) for ks in _spec_list(spec)]
 
 
 def _render_key_spec(ks: dict) -> Map:
@@ -446,19 +444,121 @@ def command_list(c: Any, argv: list[bytes]) -> Any:
     raise errors.SYNTAX
 
 
-def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
+def _ks_flags(ks: dict) -> list[str]:
+    flags = ks["flags"]
+    return flags.split() if isinstance(flags, str) else flags
+
+
+def _keys_by_specs(specs: list[dict], args: list[bytes]) -> list[tuple[int, list[str]]] | None:
+    """Redis's getKeysUsingKeySpecs: (position, flags) of each key the specs find, in spec order; None when a
+    spec cannot say (unknown type, incomplete, keys out of range), so the command's own key finder decides."""
+    argc = len(args)
+    found: list[tuple[int, list[str]]] = []
+    for ks in specs:
+        flags = _ks_flags(ks)
+        if "not_key" in flags:
+            continue
+        bs, fk = ks["begin_search"], ks["find_keys"]
+        if bs["type"] == "index":
+            first = bs["spec"]["index"]
+        elif bs["type"] == "keyword":
+            keyword = bs["spec"]["keyword"].encode().lower()
+            startfrom = bs["spec"]["startfrom"]
+            start, end = (startfrom, argc - 1) if startfrom > 0 else (argc + startfrom, 1)
+            first = 0
+            for i in range(start, end, 1 if start <= end else -1):
+                if i >= argc or i < 1:
+                    break
+                if args[i].lower() == keyword:
+                    first = i + 1
+                    break
+            if not first:
+                continue  # an absent optional keyword (STORE) means no keys, not an invalid spec
+        else:
+            return None
+        if fk["type"] == "range":
+            step, lastkey, limit = fk["spec"]["keystep"], fk["spec"]["lastkey"], fk["spec"]["limit"]
+            if lastkey >= 0:
+                last = first + lastkey
+            elif not limit:
+                last = argc + lastkey
+            else:
+                last = first + (int((argc - first) / limit) + lastkey)  # C division truncates toward zero
+        elif fk["type"] == "keynum":
+            step = fk["spec"]["keystep"]
+            numkeys_at = first + fk["spec"]["keynumidx"]
+            numkeys = parse_ll(args[numkeys_at]) if numkeys_at < argc else None
+            if numkeys is None or numkeys < 0:
+                return None
+            first += fk["spec"]["firstkey"]
+            last = first + numkeys - 1
+        else:
+            return None
+        if last >= argc or last < first or first >= argc:
+            return None
+        found.extend((i, flags) for i in range(first, last + 1, step))
+        if "incomplete" in flags:
+            return None
+    return found
+
+
+def _set_key_flags(args: list[bytes], pos: int) -> list[str]:
+    # setGetKeys: GET makes SET read the old value too.
+    return ["RW", "access", "update"] if any(a.lower() == b"get" for a in args[3:]) else ["OW", "update"]
+
+
+def _bitfield_key_flags(args: list[bytes], pos: int) -> list[str]:
+    # bitfieldGetKeys: read-only while every subcommand is a complete GET or OVERFLOW.
+    i, argc = 2, len(args)
+    while i < argc:
+        op, remaining = args[i].lower(), argc - i - 1
+        if op == b"get" and remaining >= 2:
+            i += 3
+        elif op == b"overflow" and remaining >= 1:
+            i += 2
+        else:
+            return ["RW", "access", "update"]
+    return ["RO", "access"]
+
+
+def _sort_key_flags(args: list[bytes], pos: int) -> list[str]:
+    # sortGetKeys: the sorted key is read, the STORE key overwritten.
+    return ["RO", "access"] if pos == 1 else ["OW", "update"]
+
+
+# Commands whose key flags depend on their arguments (VARIABLE_FLAGS) or that Redis's key specs cannot
+# describe: Redis's getkeys procs flag their keys themselves.
+_GETKEYS_FLAGS = {"set": _set_key_flags, "bitfield": _bitfield_key_flags, "sort": _sort_key_flags}
+
+
+def _keys_with_flags(spec: CommandSpec, args: list[bytes]) -> list[tuple[int, list[str]]]:
+    """Redis's getKeysFromCommandWithSpecs: the key specs when they are reliable, else the command's key finder."""
+    specs = _spec_list(spec)
+    flagsets = [_ks_flags(ks) for ks in specs]
+    if any("not_key" not in f for f in flagsets) and not any("variable_flags" in f for f in flagsets):
+        found = _keys_by_specs(specs, args)
+        if found is not None:
+            return found
+    flagger = _GETKEYS_FLAGS.get(spec.fullname)
+    default = ["RW", "update"] if spec.is_write else ["RO", "access"]
+    return [(i, flagger(args, i) if flagger is not None else default) for i in spec.key_positions(args)]
+
+
+def _getkeys(c: Any, argv: list[bytes]) -> list[tuple[int, list[str]]]:
     args = argv[2:]
     spec = c.server.table.lookup_sub(args) if args else None
     if spec is None:
         raise CommandError("Invalid command specified")
     if spec.subcommands is not None and len(args) > 1:
         spec = spec.subcommands.get(args[1].lower()) or spec
+    if spec.getkeys is None and all("not_key" in _ks_flags(ks) for ks in _spec_list(spec)):
+        raise CommandError("The command has no key arguments")
     if not spec.arity_ok(len(args)):
         raise CommandError("Invalid number of arguments specified for command")
-    positions = spec.key_positions(args)
-    if not positions:
-        raise CommandError("The command has no key arguments")
-    return spec, positions
+    keys = _keys_with_flags(spec, args)
+    if not keys and "no_mandatory_keys" not in spec.flags:
+        raise CommandError("Invalid arguments specified for command")
+    return keys
 
 
 @command(
@@ -472,8 +572,7 @@ def _getkeys(c: Any, argv: list[bytes]) -> tuple[CommandSpec, list[int]]:
     syntax="command arg [arg ...]",
 )
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
-    _, positions = _getkeys(c, argv)
-    return [argv[2 + i] for i in positions]
+    return [argv[2 + i] for i, _ in _getkeys(c, argv)]
 
 
 @command(
@@ -487,9 +586,7 @@ def command_getkeys(c: Any, argv: list[bytes]) -> Any:
     syntax="command arg [arg ...]",
 )
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
-    spec, positions = _getkeys(c, argv)
-    kflags = ["RW", "update"] if spec.is_write else ["RO", "access"]
-    return [[argv[2 + i], SetReply(Status(f) for f in kflags)] for i in positions]
+    return [[argv[2 + i], SetReply(Status(f) for f in flags)] for i, flags in _getkeys(c, argv)]
 
 
 COMMAND_HELP = [

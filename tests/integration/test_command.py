@@ -54,6 +54,61 @@ def test_getkeys(raw):
     assert raw.command("COMMAND", "GETKEYSANDFLAGS", "GET", "k") == (b"*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n")
 
 
+def _flags_reply(*pairs: tuple[bytes, tuple[bytes, ...]]) -> bytes:
+    out = b"*%d\r\n" % len(pairs)
+    for key, flags in pairs:
+        out += b"*2\r\n$%d\r\n%s\r\n*%d\r\n" % (len(key), key, len(flags)) + b"".join(b"+%s\r\n" % f for f in flags)
+    return out
+
+
+def test_getkeysandflags_follow_the_key_specs(raw):
+    # Each key gets the flags of the key spec that found it, in key-spec order.
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "mylist1", "mylist2", "left", "left") == (
+        b"*2\r\n*2\r\n$7\r\nmylist1\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+        b"*2\r\n$7\r\nmylist2\r\n*2\r\n+RW\r\n+insert\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b") == _flags_reply(
+        (b"a", (b"RM", b"delete")), (b"b", (b"RM", b"delete"))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "ZUNIONSTORE", "d", "2", "a", "b") == _flags_reply(
+        (b"d", (b"OW", b"update")), (b"a", (b"RO", b"access")), (b"b", (b"RO", b"access"))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "EXISTS", "a") == _flags_reply((b"a", (b"RO",)))
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "EVAL", "s", "1", "a") == _flags_reply(
+        (b"a", (b"RW", b"access", b"update"))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "GEORADIUS", "a", "1", "1", "1", "km", "STORE", "b") == (
+        _flags_reply((b"a", (b"RO", b"access")), (b"b", (b"OW", b"update")))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "XREAD", "COUNT", "1", "STREAMS", "a", "b", "0", "0") == (
+        _flags_reply((b"a", (b"RO", b"access")), (b"b", (b"RO", b"access")))
+    )
+
+
+def test_getkeysandflags_of_commands_with_variable_flags(raw):
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b") == _flags_reply((b"a", (b"OW", b"update")))
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b", "get") == (
+        _flags_reply((b"a", (b"RW", b"access", b"update")))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "a", "GET", "u8", "0") == (
+        _flags_reply((b"a", (b"RO", b"access")))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "a", "GET", "u8", "0", "SET", "u8", "0", "1") == (
+        _flags_reply((b"a", (b"RW", b"access", b"update")))
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "SORT", "a", "BY", "b", "STORE", "c") == _flags_reply(
+        (b"a", (b"RO", b"access")), (b"c", (b"OW", b"update"))
+    )
+
+
+def test_getkeys_errors_follow_the_key_specs(raw):
+    assert raw.command("COMMAND", "GETKEYS", "EVAL", "s", "0") == b"*0\r\n"
+    assert raw.command("COMMAND", "GETKEYS", "ZUNION", "0", "a") == (
+        b"-ERR Invalid arguments specified for command\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYS", "SPUBLISH", "c", "m") == b"-ERR The command has no key arguments\r\n"
+
+
 def test_docs_get(raw):
     reply = raw.command("COMMAND", "DOCS", "get")
     assert reply.startswith(b"*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n")
