@@ -320,7 +320,9 @@ def _parse_trim_args(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
          complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
          syntax="key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value "
                 "[field value ...]",
-         tips="nondeterministic_output", key_specs=[_key_spec("RW insert")],
+         tips="nondeterministic_output",
+         key_specs=[{"notes": "UPDATE instead of INSERT because of the optional trimming feature",
+                     **_key_spec("RW update")}],
          history=[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
                   ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")])
 def xadd(c: Any, argv: list[bytes]) -> Any:
@@ -902,7 +904,8 @@ def xread(c: Any, argv: list[bytes]) -> Any:
                     "other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients "
                     "blocked on the stream getting new data.",
          syntax="GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]",
-         key_specs=[dict(_XREAD_KEYS, flags=["RW", "access"])], getkeys=_streams_keys)
+         key_specs=[dict(_XREAD_KEYS, begin_search={"type": "keyword", "spec": {"keyword": "STREAMS", "startfrom": 4}})],
+         getkeys=_streams_keys)
 def xreadgroup(c: Any, argv: list[bytes]) -> Any:
     return _xread(c, argv, True)
 
@@ -1247,7 +1250,7 @@ def _claim_consumer(c: Any, key: bytes, g: ConsumerGroup, name: bytes) -> Any:
          summary="Claim pending entries idle for at least a given time, scanning the PEL from a start ID.",
          complexity="O(1) if COUNT is small.",
          syntax="key group consumer min-idle-time start [COUNT count] [JUSTID]",
-         tips="nondeterministic_output", key_specs=[_key_spec("RW update")],
+         tips="nondeterministic_output", key_specs=[_key_spec("RW delete")],
          history=[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared "
                             "from the PEL")])
 def xautoclaim(c: Any, argv: list[bytes]) -> Any:

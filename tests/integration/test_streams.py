@@ -726,3 +726,25 @@ def test_implicitly_created_consumers_are_announced(target, r):
     )
     assert events == [(b"xgroup-createconsumer", b"s")] * 4
     assert sorted(c["name"] for c in r.xinfo_consumers("s", "g")) == [b"c1", b"c2", b"c4", b"c5"]
+
+
+def test_stream_key_specs(raw, r):
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "XADD", "s", "*", "f", "v") == (
+        b"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n+RW\r\n+update\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "XAUTOCLAIM", "s", "g", "c", "0", "0") == (
+        b"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n+RW\r\n+delete\r\n"
+    )
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "XREADGROUP", "GROUP", "g", "c", "STREAMS", "a", "b", "0", "0") == (
+        b"*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+RO\r\n+access\r\n"
+    )
+    r.response_callbacks.clear()
+    [xadd] = r.execute_command("COMMAND", "INFO", "xadd")
+    assert xadd[8][0][:4] == [
+        b"notes",
+        b"UPDATE instead of INSERT because of the optional trimming feature",
+        b"flags",
+        [b"RW", b"update"],
+    ]
+    [xreadgroup] = r.execute_command("COMMAND", "INFO", "xreadgroup")
+    assert xreadgroup[8][0][3] == [b"type", b"keyword", b"spec", [b"keyword", b"STREAMS", b"startfrom", 4]]
