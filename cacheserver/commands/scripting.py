@@ -41,7 +41,7 @@ def _key_spec(ro: bool, notes: bool = True) -> list[dict]:
     spec: dict = {}
     if notes:
         spec["notes"] = "We cannot tell how the keys will be used so we assume the worst, " + (
-            "RO and ACCESS flags" if ro else "RW and UPDATE flags"
+            "RO and ACCESS" if ro else "RW and UPDATE"
         )
     spec["flags"] = ["RO", "access"] if ro else ["RW", "access", "update"]
     spec["begin_search"] = {"type": "index", "spec": {"index": 2}}

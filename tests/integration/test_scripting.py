@@ -994,3 +994,17 @@ def test_read_only_scripts_may_not_run_may_replicate_commands(r, call):
 )
 def test_redis_api_numbers_as_redis_reads_them(raw, body: str, reply: bytes) -> None:
     assert raw.command("EVAL", body, "0").startswith(reply)
+
+
+def test_script_key_spec_notes(r):
+    r.response_callbacks.clear()
+    notes = {}
+    for name in ("eval", "eval_ro", "fcall", "fcall_ro"):
+        [info] = r.execute_command("COMMAND", "INFO", name)
+        notes[name] = info[8][0][1]
+    assert notes == {
+        "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+        "eval_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+        "fcall": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+        "fcall_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+    }
