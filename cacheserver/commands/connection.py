@@ -19,6 +19,7 @@ RESET_REPLY = Raw(b"+RESET\r\n")
     -1,
     flags="fast",
     group="connection",
+    tips="request_policy:all_shards response_policy:all_succeeded",
     summary="Check that the server answers; with an argument, echo it back.",
     complexity="O(1)",
     syntax="[message]",
@@ -31,7 +32,7 @@ def ping(c: Any, argv: list[bytes]) -> Any:
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", 2, flags="fast", group="connection", summary="Return the given string.", complexity="O(1)", syntax="message")
+@command("echo", 2, flags="loading stale fast", group="connection", summary="Return the given string.", complexity="O(1)", syntax="message")
 def echo(c: Any, argv: list[bytes]) -> bytes:
     return argv[1]
 

@@ -219,6 +219,7 @@ PUBSUB = container(
     summary="A container for pub/sub introspection commands.",
     complexity="Depends on subcommand.",
 )
+PUBSUB.acl = ("@slow",)  # Redis's container declares no category of its own, not the group's @pubsub
 
 
 def _channel_list(argv: list[bytes], registry: dict) -> list[bytes]:
@@ -341,3 +342,7 @@ HELP_LINES = [
 )
 def pubsub_help(c: Any, argv: list[bytes]) -> list[str]:
     return list(HELP_LINES)
+
+
+# Unlike the other PUBSUB subcommands, Redis gives HELP no @pubsub category.
+pubsub_help.specs[0].acl = ("@slow",)  # type: ignore[attr-defined]

@@ -953,6 +953,8 @@ XGROUP = container("xgroup", group="stream", since="5.0.0", summary="A container
                    complexity="Depends on subcommand.")
 XINFO = container("xinfo", group="stream", since="5.0.0", summary="A container for stream introspection commands.",
                   complexity="Depends on subcommand.")
+# Redis's containers declare no ACL category of their own: only @slow, not the group's @stream.
+XGROUP.acl = XINFO.acl = ("@slow",)
 
 
 @command("xgroup|create", -5, flags="write denyoom", keys=(2, 2, 1), **_XGROUP,
@@ -1096,7 +1098,7 @@ def xack(c: Any, argv: list[bytes]) -> int:
     return acked
 
 
-@command("xpending", -3, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0",
+@command("xpending", -3, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0", tips="nondeterministic_output",
          summary="Summarize a consumer group's pending entries, or list them by ID range.",
          complexity="O(N) with N being the number of elements returned, so asking for a small fixed number of "
                     "entries per call is O(1). O(M), where M is the total number of entries scanned when used with "

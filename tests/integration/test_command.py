@@ -168,3 +168,14 @@ def test_redis_py_cluster_key_parser(target):
     assert parser.get_keys(r, "GET", "k") == ["k"]
     assert parser.get_keys(r, "CONFIG", "GET", "maxmemory") is None
     r.close()
+
+
+def test_info_flags_tips_and_container_categories(r):
+    r.response_callbacks.clear()
+    info = {e[0]: e for e in r.execute_command("COMMAND", "INFO", "echo", "ping", "xpending", "pubsub", "xgroup", "xinfo")}
+    assert info[b"echo"][2] == [b"loading", b"stale", b"fast"]
+    assert info[b"ping"][7] == [b"request_policy:all_shards", b"response_policy:all_succeeded"]
+    assert info[b"xpending"][7] == [b"nondeterministic_output"]
+    assert [info[n][6] for n in (b"pubsub", b"xgroup", b"xinfo")] == [[b"@slow"]] * 3
+    [pubsub_help] = r.execute_command("COMMAND", "INFO", "pubsub|help")
+    assert pubsub_help[6] == [b"@slow"]
