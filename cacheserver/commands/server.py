@@ -370,13 +370,20 @@ class MonitorFeed:
         if not server.monitors or c.is_monitor:
             return
         # ``spec`` is the subcommand's when there is one: the dispatcher and EXEC resolve it first.
-        if "admin" in spec.flags or "skip_monitor" in spec.flags:
+        # (EVAL, EVALSHA and FCALL are skip_monitor in Redis only because they feed their own line
+        # before running, as this gate does for every command: they are shown.)
+        if "admin" in spec.flags:
             return
-        now = time.time()
-        where = f"unix:{c.addr[:-2]}" if c.unix else c.addr
-        line = f"+{now:.6f} [{c.db.index} {where}] {' '.join(_repr_arg(a) for a in argv)}\r\n"
+        self._send(c.db.index, f"unix:{c.addr[:-2]}" if c.unix else c.addr, argv)
+
+    def feed_script(self, db_index: int, argv: list[bytes]) -> None:
+        """A command a script runs, shown as ``[<db> lua]`` after the script's own line."""
+        self._send(db_index, "lua", argv)
+
+    def _send(self, db_index: int, where: str, argv: list[bytes]) -> None:
+        line = f"+{time.time():.6f} [{db_index} {where}] {' '.join(_repr_arg(a) for a in argv)}\r\n"
         data = line.encode("utf-8", "surrogateescape")
-        for m in server.monitors:
+        for m in self.server.monitors:
             if not m.closed:
                 m.send(data)
 

@@ -470,6 +470,8 @@ class ScriptEngine:
             spec.calls += 1  # a failed call is a call, as in Dispatcher.call
             spec.total_ns += _perf_ns() - t0
             spec.failed_calls += 1
+            if self.server.monitors:
+                self._monitor(spec, argv)
             self.server.count_error_reply(e)
             message = e.text.encode("utf-8", "surrogateescape")
             self._cmd_errors.add(message)
@@ -481,10 +483,17 @@ class ScriptEngine:
         spec.total_ns += dt
         if dt > self.server.slowlog_threshold_ns and SKIP_SLOWLOG not in spec.flags:
             self.server.slowlog_add(self._client, argv, dt)
+        if self.server.monitors:
+            self._monitor(spec, argv)
         cls = reply.__class__
         if cls is bytes or cls is int:
             return reply
         return self._lua_reply(reply)
+
+    def _monitor(self, spec: Any, argv: list[bytes]) -> None:
+        """MONITOR's line for a command the script ran, after it ran (its database, SELECT's included)."""
+        if "admin" not in spec.flags:
+            self.server.monitor_feed.feed_script(self._client.db.index, argv)
 
     def _call_slow(self, args: tuple) -> Any:
         return self._lua_reply(self._run_command(args))
@@ -585,6 +594,8 @@ class ScriptEngine:
         if run.caller.tracking is not None:  # a script's reads count for its caller's tracking
             server.tracking.remember(run.caller, spec, argv)
         reply = self._dispatch(self._client, spec, argv)
+        if server.monitors:
+            self._monitor(spec, argv)
         if isinstance(reply, CommandError):
             self._cmd_errors.add(reply.text.rstrip("\r\n").encode("utf-8", "surrogateescape"))
         return reply

@@ -141,6 +141,22 @@ def test_monitor_lines(target):
         assert lines[2].endswith(b'] "ECHO" "done"\r\n')
 
 
+def test_monitor_shows_scripts_and_the_commands_they_run(target):
+    with target.raw() as mon, target.raw() as c:
+        assert mon.command("MONITOR") == b"+OK\r\n"
+        c.command("EVAL", "redis.call('select', '3') return redis.call('get', KEYS[1])", "1", "k")
+        c.command("EVALSHA", "deadbeef", "0")  # refused (NOSCRIPT), still shown
+        c.command("EVAL", "return redis.pcall('nosuch')", "0")  # a command refused in Lua is not shown
+        c.command("ECHO", "done")
+        lines = [mon.read_reply() for _ in range(6)]
+        assert lines[0].endswith(b'] "EVAL" "redis.call(\'select\', \'3\') return redis.call(\'get\', KEYS[1])" "1" "k"\r\n')
+        assert lines[1].endswith(b' [3 lua] "select" "3"\r\n')  # shown after it ran: in its database
+        assert lines[2].endswith(b' [3 lua] "get" "k"\r\n')
+        assert lines[3].endswith(b'] "EVALSHA" "deadbeef" "0"\r\n')
+        assert lines[4].endswith(b'] "EVAL" "return redis.pcall(\'nosuch\')" "0"\r\n')
+        assert lines[5].endswith(b'] "ECHO" "done"\r\n')
+
+
 def test_debug(raw):
     raw.command("SET", "s", "hello")
     assert raw.command("DEBUG", "OBJECT", "nokey") == b"-ERR no such key\r\n"
