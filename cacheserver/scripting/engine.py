@@ -147,6 +147,7 @@ class ScriptEngine:
         # denyoom), filled by the full path once a plain command passed its checks (names, not
         # arguments: a bounded set).
         self._fast: dict[bytes, tuple[Any, int, bool, bool]] = {}
+        self._monitors = self.server.monitors  # the server's list itself (changed in place, never replaced)
         self._eval_run = ScriptRun(None, "", True, False, [])
         # The texts of errors commands called by the current run replied (see ``_refused``).
         self._cmd_errors: set[bytes] = set()
@@ -470,7 +471,7 @@ class ScriptEngine:
             spec.calls += 1  # a failed call is a call, as in Dispatcher.call
             spec.total_ns += _perf_ns() - t0
             spec.failed_calls += 1
-            if self.server.monitors:
+            if self._monitors:
                 self._monitor(spec, argv)
             self.server.count_error_reply(e)
             message = e.text.encode("utf-8", "surrogateescape")
@@ -483,7 +484,7 @@ class ScriptEngine:
         spec.total_ns += dt
         if dt > self.server.slowlog_threshold_ns and SKIP_SLOWLOG not in spec.flags:
             self.server.slowlog_add(self._client, argv, dt)
-        if self.server.monitors:
+        if self._monitors:
             self._monitor(spec, argv)
         cls = reply.__class__
         if cls is bytes or cls is int:
