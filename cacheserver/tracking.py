@@ -108,8 +108,9 @@ class Tracking:
         self._install()
 
     def disable(self, c: Any) -> None:
-        """CLIENT TRACKING OFF, RESET and disconnection. The client's IDs stay in the table, skipped and
-        dropped when their keys change, as in Redis."""
+        """CLIENT TRACKING OFF, RESET and disconnection. While other clients track, the client's IDs
+        stay in the table, skipped and dropped when their keys change, as in Redis; with no client
+        left, the table goes (``_uninstall_if_idle``)."""
         t = c.tracking
         if t is None:
             return
