@@ -340,3 +340,22 @@ class InProcess:
         out = bytearray()
         self.server.dispatcher.run(c, [argv], out)
         return bytes(out)
+
+
+# Lua helpers for scripts that show a library call's result as text: hex(s), dump(v) (17-digit numbers,
+# %q strings, tables sorted by entry) and all(...). Errors in the expression after it name line 9.
+LUA_PRE = r"""local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end
+local function dump(v) local t = type(v)
+  if t == 'number' then return string.format('%.17g', v) end
+  if t == 'string' then return string.format('%q', v) end
+  if t ~= 'table' then return tostring(v) end
+  local items = {} for k, x in pairs(v) do items[#items + 1] = dump(k) .. '=' .. dump(x) end
+  table.sort(items) return '{' .. table.concat(items, ',') .. '}' end
+local function all(...) local out = {} for i = 1, select('#', ...) do out[i] = dump((select(i, ...))) end return table.concat(out, ' ') end
+"""
+
+
+def pcall_shown(expr: str) -> str:
+    """A script that evaluates ``expr`` under pcall and returns ``"<ok> <value>"``."""
+    return LUA_PRE + f"local ok, v = pcall(function() return {expr} end) return tostring(ok) .. ' ' .. tostring(v)"
+

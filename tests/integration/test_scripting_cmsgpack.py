@@ -5,21 +5,11 @@ nesting, malformed input, argument errors, unpack_one and unpack_limit, errors t
 from __future__ import annotations
 
 import pytest
-
-PRE = r"""local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end
-local function dump(v) local t = type(v)
-  if t == 'number' then return string.format('%.17g', v) end
-  if t == 'string' then return string.format('%q', v) end
-  if t ~= 'table' then return tostring(v) end
-  local items = {} for k, x in pairs(v) do items[#items + 1] = dump(k) .. '=' .. dump(x) end
-  table.sort(items) return '{' .. table.concat(items, ',') .. '}' end
-local function all(...) local out = {} for i = 1, select('#', ...) do out[i] = dump((select(i, ...))) end return table.concat(out, ' ') end
-"""
+from helpers import pcall_shown
 
 
 def _outcome(raw, expr: str) -> bytes:
-    body = PRE + f"local ok, v = pcall(function() return {expr} end) return tostring(ok) .. ' ' .. tostring(v)"
-    return raw.command("EVAL", body, "0")
+    return raw.command("EVAL", pcall_shown(expr), "0")
 
 
 def _bulk(data: bytes) -> bytes:

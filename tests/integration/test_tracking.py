@@ -10,6 +10,7 @@ import socket
 import time
 
 import pytest
+from helpers import reply_length
 
 _tokens = itertools.count()
 
@@ -40,8 +41,8 @@ class Conn:
 
     def _message(self) -> bytes:
         while True:
-            end = _end(self.buf, 0)
-            if end > 0:
+            end = reply_length(self.buf)
+            if end is not None:
                 message, self.buf = self.buf[:end], self.buf[end:]
                 return message
             data = self.sock.recv(65536)
@@ -65,24 +66,6 @@ class Conn:
 
     def close(self) -> None:
         self.sock.close()
-
-
-def _end(buf: bytes, pos: int) -> int:
-    """Where the RESP message starting at ``pos`` ends; -1 if it has not all arrived."""
-    nl = buf.find(b"\r\n", pos)
-    if nl < 0:
-        return -1
-    kind, line, p = buf[pos : pos + 1], buf[pos + 1 : nl], nl + 2
-    if kind in b"$!=":
-        n = int(line)
-        return p if n < 0 else (p + n + 2 if len(buf) >= p + n + 2 else -1)
-    if kind in b"*~>%|":
-        n = int(line)
-        for _ in range(n * 2 if kind in b"%|" else max(n, 0)):
-            p = _end(buf, p)
-            if p < 0:
-                return -1
-    return p
 
 
 def _encode(args) -> bytes:

@@ -4,23 +4,14 @@ which runs them against redis-server too. Every expected value was read from red
 
 from __future__ import annotations
 
-from cacheserver.errors import CommandError
+from helpers import LUA_PRE, pcall_shown
 
-# Helpers the expressions use; errors name line 9, where the expression sits.
-PRE = r"""local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end
-local function dump(v) local t = type(v)
-  if t == 'number' then return string.format('%.17g', v) end
-  if t == 'string' then return string.format('%q', v) end
-  if t ~= 'table' then return tostring(v) end
-  local items = {} for k, x in pairs(v) do items[#items + 1] = dump(k) .. '=' .. dump(x) end
-  table.sort(items) return '{' .. table.concat(items, ',') .. '}' end
-local function all(...) local out = {} for i = 1, select('#', ...) do out[i] = dump((select(i, ...))) end return table.concat(out, ' ') end
-"""
+from cacheserver.errors import CommandError
 
 
 def outcome(run, expr: str) -> bytes:
     """``ok value`` of the expression evaluated under pcall."""
-    return run(PRE + f"local ok, v = pcall(function() return {expr} end) return tostring(ok) .. ' ' .. tostring(v)")
+    return run(pcall_shown(expr))
 
 
 def test_errors_outside_pcall(run) -> None:
@@ -41,4 +32,4 @@ def test_pcall_of_the_function_itself_names_no_function(run) -> None:
 
 def test_round_trip_keeps_values(run) -> None:
     body = "return all(cmsgpack.unpack(cmsgpack.pack({1, 'a', {x = 2.5, y = {true, false}}, -70000}, 'b')))"
-    assert run(PRE + body) == b'{1=1,2="a",3={"x"=2.5,"y"={1=true,2=false}},4=-70000} "b"'
+    assert run(LUA_PRE + body) == b'{1=1,2="a",3={"x"=2.5,"y"={1=true,2=false}},4=-70000} "b"'
