@@ -215,30 +215,26 @@ def estimate_steps(range_meters: float, lat: float) -> int:
     return step
 
 
+_X_BITS = 0xAAAAAAAAAAAAAAAA  # the interleaved hash's longitude bits
+_Y_BITS = 0x5555555555555555  # its latitude bits
+
+
+def _move(bits: int, step: int, d: int, moving: int, kept: int) -> int:
+    """One cell east/west (``moving`` the X bits) or north/south (the Y bits), ``d`` > 0 forward:
+    geohash_move_x/geohash_move_y, carrying through the other coordinate's bits."""
+    m = bits & moving
+    zz = kept >> (64 - step * 2)
+    m = m + (zz + 1) if d > 0 else (m | zz) - (zz + 1)
+    m &= moving >> (64 - step * 2)
+    return (m | (bits & kept)) & _U64
+
+
 def _move_x(bits: int, step: int, d: int) -> int:
-    x = bits & 0xAAAAAAAAAAAAAAAA
-    y = bits & 0x5555555555555555
-    zz = 0x5555555555555555 >> (64 - step * 2)
-    if d > 0:
-        x = x + (zz + 1)
-    else:
-        x = x | zz
-        x = x - (zz + 1)
-    x &= 0xAAAAAAAAAAAAAAAA >> (64 - step * 2)
-    return (x | y) & _U64
+    return _move(bits, step, d, _X_BITS, _Y_BITS)
 
 
 def _move_y(bits: int, step: int, d: int) -> int:
-    x = bits & 0xAAAAAAAAAAAAAAAA
-    y = bits & 0x5555555555555555
-    zz = 0xAAAAAAAAAAAAAAAA >> (64 - step * 2)
-    if d > 0:
-        y = y + (zz + 1)
-    else:
-        y = y | zz
-        y = y - (zz + 1)
-    y &= 0x5555555555555555 >> (64 - step * 2)
-    return (x | y) & _U64
+    return _move(bits, step, d, _Y_BITS, _X_BITS)
 
 
 def neighbours(bits: int, step: int) -> list[int]:
