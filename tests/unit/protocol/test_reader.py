@@ -12,12 +12,31 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cacheserver.protocol import reader as reader_module
 from cacheserver.protocol.reader import (
     PROTO_INLINE_MAX_SIZE,
     QueryBufferLimit,
     RequestReader,
     split_args,
 )
+
+NATIVE = reader_module.native_parse_requests
+
+
+@pytest.fixture(autouse=True, scope="module", params=["native", "hiredis"])
+def fast_path(request):
+    """Every test runs twice: with the C extension's parser as the fast path, and with hiredis (what
+    an install without a C compiler runs). The readers a test creates take the one chosen here."""
+    if request.param == "native":
+        if NATIVE is None:
+            pytest.skip("cacheserver._speedups is not built (test_the_extension_is_built_in_ci fails in CI)")
+        yield request.param
+        return
+    reader_module.native_parse_requests = None
+    try:
+        yield request.param
+    finally:
+        reader_module.native_parse_requests = NATIVE
 
 
 def encode(req: list[bytes]) -> bytes:
@@ -136,7 +155,7 @@ def test_request_split_after_hiredis_consumed_its_header(first, second):
 
 
 def test_hiredis_is_empty_after_a_boundary():
-    reader = RequestReader()
+    reader = RequestReader(native=False)
     reader.feed(encode([b"PING"]))
     assert reader._hiredis.gets() is False
     assert not reader._hiredis.has_data()
@@ -151,7 +170,7 @@ def test_fast_path_resumes_after_slow_path_finished():
     assert reader.feed(encode([b"ECHO", b"x"])) == [[b"ECHO", b"x"]]
 
 
-def test_after_a_split_request_the_rest_of_the_chunk_goes_back_to_hiredis():
+def test_after_a_split_request_the_rest_of_the_chunk_goes_back_to_the_fast_path():
     data = encode([b"SET", b"k", b"v" * 100]) + encode([b"GET", b"k"]) * 3
     reader = RequestReader()
     assert reader.feed(data[:20]) == []
@@ -359,3 +378,79 @@ def test_hiredis_reader_is_still_the_fast_path():
     r = hiredis.Reader()
     r.feed(b"*1\r\n$3\r\nabc\r\n")
     assert r.gets() == [b"abc"]
+
+
+# -- the C parser ------------------------------------------------------------------------------------
+
+
+def test_the_extension_is_built_in_ci():
+    """CI installs with a C compiler: a missing extension there is a broken build, not a fallback."""
+    import os
+
+    if os.environ.get("CI") != "true" and NATIVE is None:
+        pytest.skip("cacheserver._speedups is not built here (pure-Python install)")
+    assert NATIVE is not None
+
+
+def native(data: bytes, pos: int = 0, max_bulk: int = 512 * 1024 * 1024) -> tuple[list, int]:
+    if NATIVE is None:
+        pytest.skip("cacheserver._speedups is not built")
+    out: list = []
+    return out, NATIVE(data, out, pos, max_bulk)
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        b"",
+        b"*1\r\n$4\r\nPI",  # partial bulk
+        b"*2\r\n$4\r\nPING\r\n",  # partial request
+        b"*2\r",  # partial header
+        b"PING\r\n",  # inline
+        b"*0\r\n",  # empty multibulk: Redis skips it
+        b"*-1\r\n",
+        b"*01\r\n$4\r\nPING\r\n",  # leading zero
+        b"*1\r\n$04\r\nPING\r\n",
+        b"*+1\r\n$4\r\nPING\r\n",  # sign
+        b"*1\r\n$-1\r\n",
+        b"*1\n$4\r\nPING\r\n",  # LF alone
+        b"*1\r\n$4\r\nPINGxx",  # the bytes after a payload are not CRLF (Redis does not check them)
+        b"*1\r\n:4\r\n",  # not a bulk
+        b"*1\r\n$1234567890123\r\n",  # 13 digits
+        b"*1234567890123\r\n",
+        b"*2147483648\r\n" + b"$0\r\n\r\n" * 3,  # above INT_MAX, and more than the chunk holds
+    ],
+)
+def test_native_parser_takes_whole_plain_requests_and_stops_before_anything_else(rest):
+    head = encode([b"SET", b"k", b""]) + encode([b"GET", b"\r\n*1\r\n"])
+    got, pos = native(head + rest)
+    assert got == [[b"SET", b"k", b""], [b"GET", b"\r\n*1\r\n"]]
+    assert pos == len(head)
+
+
+def test_native_parser_starts_at_pos_and_honours_max_bulk_len():
+    data = b"xx" + encode([b"ECHO", b"a" * 10]) + encode([b"ECHO", b"b" * 11])
+    got, pos = native(data, pos=2, max_bulk=10)
+    assert got == [[b"ECHO", b"a" * 10]]
+    assert data[pos:] == encode([b"ECHO", b"b" * 11])
+
+
+def test_native_parser_allocates_nothing_for_a_count_the_chunk_cannot_hold():
+    got, pos = native(b"*100000000\r\n" + b"$0\r\n\r\n" * 10)
+    assert got == [] and pos == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests, st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.binary(max_size=3)), max_size=4))
+def test_native_and_hiredis_readers_agree_on_damaged_pipelines(reqs, damage):
+    """Whatever bytes are overwritten, both fast paths hand the same requests and the same error on."""
+    data = bytearray(b"".join(encode(r) for r in reqs))
+    for at, b in damage:
+        data[at : at + len(b)] = b
+    data = bytes(data)
+    results = []
+    for use_native in (True, False):
+        reader = RequestReader(native=use_native)
+        got = reader.feed(data) if data else []
+        results.append((got, reader.error.encoded() if reader.error else None, reader.pending))
+    assert results[0] == results[1]
