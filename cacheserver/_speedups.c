@@ -11,6 +11,13 @@
  *     above ``max_bulk_len``, any protocol error): the Python parser, a transcription of Redis's,
  *     takes over from there and gives Redis's exact behaviour and error text. Nothing is allocated
  *     for a request before all of it has arrived.
+ *
+ * store_string_pairs(data, expires, lru, argv, start, stamp, key_entry, expire_entry) -> (delta, stop)
+ *     MSET's loop (Database.set_pairs): from ``argv[start]``, stores each key/value pair whose key is
+ *     missing or holds bytes, drops its TTL and stamps it in ``lru``, and returns the change of the
+ *     memory charge (the same charges as Database.set) with the index of the first pair it did not
+ *     store (``len(argv)`` when it stored them all): a key holding another type, or an argument that
+ *     is not bytes, is left to the caller.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -111,9 +118,76 @@ parse_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(p - buf);
 }
 
+/* The charge of a string's allocation: Database's ``(len + 48) & -16``. */
+#define STRING_CHARGE(n) (((long long)(n) + 48) & ~15LL)
+
+static PyObject *
+store_string_pairs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError,
+                        "store_string_pairs(data, expires, lru, argv, start, stamp, key_entry, expire_entry)");
+        return NULL;
+    }
+    PyObject *data = args[0], *expires = args[1], *lru = args[2], *argv = args[3], *stamp = args[5];
+    if (!PyDict_CheckExact(data) || !PyDict_CheckExact(expires) || !PyDict_CheckExact(lru) || !PyList_CheckExact(argv)) {
+        PyErr_SetString(PyExc_TypeError, "store_string_pairs expects three dicts and a list");
+        return NULL;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(args[4]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    long long key_entry = PyLong_AsLongLong(args[6]);
+    if (key_entry == -1 && PyErr_Occurred())
+        return NULL;
+    long long expire_entry = PyLong_AsLongLong(args[7]);
+    if (expire_entry == -1 && PyErr_Occurred())
+        return NULL;
+
+    long long delta = 0;
+    Py_ssize_t n = PyList_GET_SIZE(argv);
+    for (; i + 1 < n; i += 2) {
+        PyObject *key = PyList_GET_ITEM(argv, i);
+        PyObject *value = PyList_GET_ITEM(argv, i + 1);
+        if (!PyBytes_CheckExact(key) || !PyBytes_CheckExact(value))
+            break;
+        PyObject *old = PyDict_GetItemWithError(data, key); /* borrowed */
+        if (old == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            delta += key_entry + STRING_CHARGE(PyBytes_GET_SIZE(key)) + STRING_CHARGE(PyBytes_GET_SIZE(value));
+        }
+        else if (PyBytes_CheckExact(old)) {
+            delta += STRING_CHARGE(PyBytes_GET_SIZE(value)) - STRING_CHARGE(PyBytes_GET_SIZE(old));
+        }
+        else {
+            break;
+        }
+        if (PyDict_SetItem(data, key, value) < 0)
+            return NULL;
+        if (PyDict_GET_SIZE(expires)) {
+            int had = PyDict_Contains(expires, key);
+            if (had < 0)
+                return NULL;
+            if (had) {
+                if (PyDict_DelItem(expires, key) < 0)
+                    return NULL;
+                delta -= expire_entry;
+            }
+        }
+        if (PyDict_SetItem(lru, key, stamp) < 0)
+            return NULL;
+    }
+    if (i > n)
+        i = n;
+    return Py_BuildValue("(Ln)", delta, i);
+}
+
 static PyMethodDef methods[] = {
     {"parse_requests", (PyCFunction)(void (*)(void))parse_requests, METH_FASTCALL,
      "parse_requests(data, out, pos, max_bulk_len) -> offset where parsing stopped"},
+    {"store_string_pairs", (PyCFunction)(void (*)(void))store_string_pairs, METH_FASTCALL,
+     "store_string_pairs(data, expires, lru, argv, start, stamp, key_entry, expire_entry) -> (delta, stop)"},
     {NULL, NULL, 0, NULL},
 };
 

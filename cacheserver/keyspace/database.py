@@ -54,6 +54,11 @@ from cacheserver.types.set import Set
 from cacheserver.types.sorted_set import SortedSet
 from cacheserver.types.stream import Stream
 
+try:
+    from cacheserver._speedups import store_string_pairs as native_store_string_pairs
+except ImportError:  # built without a C compiler: set_pairs runs its Python loop
+    native_store_string_pairs = None
+
 _MISSING = object()
 
 STRING_TYPES = (bytes, bytearray, int)
@@ -275,10 +280,20 @@ class Database:
         expires = self.expires
         lru = self.lru
         stamp = self.ks.clock.lru
+        store = native_store_string_pairs
+        if store is not None:
+            # The same loop in C; it stops at a key holding another type, which ``set`` uncharges.
+            delta, i = store(data, expires, lru, argv, 1, stamp, KEY_ENTRY, EXPIRE_ENTRY)
+            while i < n:
+                self.used += delta
+                self.set(argv[i], argv[i + 1])
+                delta, i = store(data, expires, lru, argv, i + 2, stamp, KEY_ENTRY, EXPIRE_ENTRY)
+            self.used += delta
+            return
         delta = 0
         pairs = iter(argv)
         next(pairs)
-        for key, value in zip(pairs, pairs, strict=True):
+        for key, value in zip(pairs, pairs):  # MSET's arity check made the pairs whole
             old = data.get(key)
             if old.__class__ is bytes:
                 if len(old) != len(value):
