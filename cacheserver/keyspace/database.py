@@ -293,7 +293,7 @@ class Database:
         delta = 0
         pairs = iter(argv)
         next(pairs)
-        for key, value in zip(pairs, pairs):  # MSET's arity check made the pairs whole
+        for key, value in zip(pairs, pairs, strict=False):  # MSET's arity check made the pairs whole
             old = data.get(key)
             if old.__class__ is bytes:
                 if len(old) != len(value):

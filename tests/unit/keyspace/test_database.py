@@ -262,9 +262,8 @@ def test_type_name() -> None:
 def test_set_pairs_matches_set_in_order(pairs: list[tuple[bytes, bytes]], before: dict[bytes, str]) -> None:
     """MSET's batched path leaves the same values, TTLs, stamps and memory charge as one ``set`` per pair
     (repeated keys, keys holding other types or a TTL, values too long for the size table)."""
-    from cacheserver.types.hash import Hash
-
     from cacheserver.keyspace import database
+    from cacheserver.types.hash import Hash
 
     states = []
     native = database.native_store_string_pairs
