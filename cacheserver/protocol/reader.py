@@ -5,8 +5,8 @@ Design: two parsers behind one ``feed``.
 * The fast path is ``parse_requests`` of the C extension ``cacheserver._speedups`` when it is built:
   it takes every plainly well-formed multibulk request of the chunk (canonical lengths, CRLF line
   ends, the whole request present) and stops at anything else, where the Python parser takes over.
-* Without the extension, the fast path hands whole chunks of multibulk requests to ``hiredis.Reader`` (C, ~10x faster than
-  Python). It is taken only when the chunk starts at a request boundary, begins with ``*`` and contains
+* Without the extension, the fast path hands whole chunks of multibulk requests to
+  ``hiredis.Reader`` (C, ~10x faster than Python). It is taken only when the chunk starts at a request boundary, begins with ``*`` and contains
   no ``\\r\\n+`` (hiredis cannot tell a ``+simple`` element from a ``$bulk`` one) nor a ``*`` followed
   by eight digits (hiredis allocates a list of the announced size as soon as it reads a header, so
   ``*2000000000`` would cost gigabytes before Redis's ``INT_MAX`` check could refuse it), and hiredis
